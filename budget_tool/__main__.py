@@ -1,0 +1,3 @@
+from budget_tool.cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""The ``budget-tool`` command: a thin skin over the library.
+
+Each command parses its options, calls one library function, renders the result and chooses the
+exit code. Heavy libraries (openpyxl, xlsxwriter, pandas) are imported inside the commands, so
+``budget-tool --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from budget_tool import __version__
+from budget_tool.errors import BudgetToolError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Group(click.Group):
+    """Turns our French errors into a message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BudgetToolError as exc:
+            click.echo(f"Erreur : {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", message="budget-tool %(version)s")
+def main() -> None:
+    """Génère, contrôle et consolide les annexes financières de la convention départementale
+    pour l'insertion et l'emploi (programme 102) : annexe 2 (plan de financement) et annexe 3
+    (bilan financier).
+
+    \b
+    Exemple :
+      budget-tool generate --departement 23 --year 2024 --plafond-volet1 150000 \\
+          --plafond-volet2 400000 --plafond-volet3 250000 -o classeurs/
+      budget-tool check classeurs/annexe3-bilan-financier-23-2024.xlsx
+    """
+
+
+@main.command(context_settings=CONTEXT)
+@click.option(
+    "--departement",
+    "-d",
+    metavar="CODE",
+    help="Code du département (01 à 95, 2A, 2B, 971 à 974, 976).",
+)
+@click.option(
+    "--year",
+    "-y",
+    type=int,
+    default=2024,
+    show_default=True,
+    help="Année de la convention (période du 01/01 au 31/12).",
+)
+@click.option(
+    "--convention", metavar="NUMÉRO", help="Numéro de la convention (par défaut ANNÉE-CODE)."
+)
+@click.option("--plafond-volet1", metavar="EUROS", help="Plafond du volet 1 (art. 4.1).")
+@click.option("--plafond-volet2", metavar="EUROS", help="Plafond du volet 2 (art. 4.1).")
+@click.option(
+    "--plafond-volet3",
+    metavar="EUROS",
+    help="Plafond du volet 3 (art. 4.1), si le département en a un.",
+)
+@click.option(
+    "--allocations",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV des allocations : une ligne par département (génère tous les classeurs).",
+)
+@click.option(
+    "--output",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Dossier de sortie.",
+)
+def generate(
+    departement,
+    year,
+    convention,
+    plafond_volet1,
+    plafond_volet2,
+    plafond_volet3,
+    allocations,
+    out_dir,
+) -> None:
+    """Génère l'annexe 2 et l'annexe 3 d'un département, pré-remplies et protégées.
+
+    Les formules sont verrouillées ; seules les cellules de saisie (en jaune) sont ouvertes,
+    avec listes déroulantes et contrôles de saisie. Avec --allocations, génère les classeurs de
+    chaque département du fichier (colonnes : departement, plafond_volet1, plafond_volet2,
+    plafond_volet3, et en option convention, annee).
+
+    \b
+    Exemple :
+      budget-tool generate --departement 23 --year 2024 --plafond-volet1 150000 \\
+          --plafond-volet2 400000 --plafond-volet3 250000 -o classeurs/
+      budget-tool generate --allocations allocations-2024.csv -o classeurs/
+    """
+    from budget_tool.errors import UsageError
+    from budget_tool.generate import generate_many
+    from budget_tool.params import Allocation, build_parameters, read_allocations
+
+    if allocations and departement:
+        raise UsageError("--allocations et --departement s'excluent : choisissez l'un ou l'autre.")
+    if allocations:
+        all_params = read_allocations(allocations, year)
+    elif departement:
+        allocation = Allocation(
+            departement, plafond_volet1, plafond_volet2, plafond_volet3, convention
+        )
+        all_params = [build_parameters(allocation, year)]
+    else:
+        raise UsageError(
+            "indiquez --departement CODE (avec les plafonds) ou --allocations FICHIER.csv."
+        )
+    for path in generate_many(all_params, out_dir):
+        click.echo(f"Écrit : {path}")

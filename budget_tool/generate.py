@@ -1,0 +1,242 @@
+"""Write a ``WorkbookPlan`` as an .xlsx with xlsxwriter: formulas locked, inputs open and checked.
+
+Every formula carries its computed result as cached value (xlsxwriter would cache 0), so that a
+LibreOffice that does not recalculate on loading, a previewer or pandas see the right figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from budget_tool import expr
+from budget_tool.atomic import atomic_path
+from budget_tool.layout import build_plan
+from budget_tool.plan import FORMULA, INPUT, Cell, Parameters, SheetPlan, WorkbookPlan, compute
+from budget_tool.spec import Template
+from budget_tool.styles import BAND_STYLES, FLAG_COLOURS, format_properties
+from budget_tool.templates import ANNEXES, load_template
+
+# A fixed creation date keeps generated files comparable byte for byte (golden files).
+CREATED = dt.datetime(2024, 1, 1, 0, 0, 0)
+
+
+def output_name(template: Template, params: Parameters) -> str:
+    """Predictable file names, one per département and annexe: annexe2-…-23-2024.xlsx."""
+    return f"{template.file_stem}-{params.code}-{params.year}.xlsx"
+
+
+def generate(params: Parameters, out_dir: Path) -> list[Path]:
+    """Both annexes for one département; returns the files written."""
+    written = []
+    for template_id in ANNEXES:
+        template = load_template(template_id)
+        target = Path(out_dir) / output_name(template, params)
+        write_workbook(build_plan(template, params), target)
+        written.append(target)
+    return written
+
+
+def generate_many(all_params: list[Parameters], out_dir: Path) -> list[Path]:
+    written: list[Path] = []
+    for params in all_params:
+        written += generate(params, out_dir)
+    return written
+
+
+def write_workbook(plan: WorkbookPlan, target: Path) -> None:
+    values = compute(plan, lambda sheet, row, col: _prefill(plan, sheet, row, col))
+    with atomic_path(target) as temporary:
+        _Writer(plan, values, temporary).write()
+
+
+def _prefill(plan: WorkbookPlan, sheet: str, row: int, col: int) -> expr.Value:
+    value = plan.sheet(sheet).cells[(row, col)].value
+    return value if isinstance(value, Decimal | str) else None
+
+
+class _Writer:
+    def __init__(self, plan: WorkbookPlan, values: dict, path: Path) -> None:
+        import xlsxwriter
+
+        self.plan, self.values = plan, values
+        self.book = xlsxwriter.Workbook(
+            str(path), {"strings_to_formulas": False, "strings_to_urls": False}
+        )
+        self.formats: dict[tuple[str, str], object] = {}
+
+    def write(self) -> None:
+        template, params = self.plan.template, self.plan.params
+        self.book.set_properties(
+            {
+                "title": f"{template.name} - {params.departement_label} - {params.year}",
+                "subject": "Convention départementale pour l'insertion et l'emploi",
+                "author": "budget-tool",
+                "company": "Services de l'État",
+                "created": CREATED,
+                "comments": template.label,
+            }
+        )
+        for name, value in (
+            ("budget_tool.template", template.id),
+            ("budget_tool.version", template.version),
+            ("budget_tool.departement", params.code),
+            ("budget_tool.annee", str(params.year)),
+        ):
+            self.book.set_custom_property(name, value)
+        for name, ref in self.plan.defined_names.items():
+            self.book.define_name(name, ref)
+        for sheet in self.plan.sheets:
+            self._sheet(sheet)
+        self.book.close()
+
+    def _format(self, style: str, value_type: str):
+        key = (style, value_type)
+        if key not in self.formats:
+            self.formats[key] = self.book.add_format(format_properties(style, value_type))
+        return self.formats[key]
+
+    def _sheet(self, plan: SheetPlan) -> None:
+        sheet = self.book.add_worksheet(plan.name)
+        merged = {(r1, c1): (r1, c1, r2, c2) for r1, c1, r2, c2 in plan.merges}
+        self._bands(sheet, plan)
+        for (row, col), cell in sorted(plan.cells.items()):
+            if (row, col) in merged:
+                self._merged(sheet, cell, merged[(row, col)])
+            else:
+                self._cell(sheet, plan, cell)
+        for r1, c1, r2, c2 in plan.merges:
+            if (r1, c1) not in plan.cells:
+                sheet.merge_range(r1, c1, r2, c2, "", self._format("header", "text"))
+        for col, width in plan.widths.items():
+            sheet.set_column(col, col, width)
+        for row, height in plan.row_heights.items():
+            sheet.set_row(row, height)
+        self._validations(sheet, plan)
+        self._flags(sheet, plan)
+        self._page_setup(sheet, plan)
+
+    def _bands(self, sheet, plan: SheetPlan) -> None:
+        for (row, _col), cell in plan.cells.items():
+            if cell.col == 0 and cell.style in BAND_STYLES:
+                for col in range(1, plan.last_col + 1):
+                    if (row, col) not in plan.cells:
+                        sheet.write_blank(row, col, None, self._format(cell.style, "text"))
+
+    def _merged(self, sheet, cell: Cell, bounds: tuple[int, int, int, int]) -> None:
+        fmt = self._format(cell.style, cell.type)
+        sheet.merge_range(*bounds, "", fmt)
+        self._cell(sheet, None, cell)
+
+    def _cell(self, sheet, plan: SheetPlan | None, cell: Cell) -> None:
+        fmt = self._format(cell.style, cell.type)
+        value = cell.value
+        if cell.kind == FORMULA:
+            assert cell.node is not None
+            cached = self.values[(sheet.name, cell.row, cell.col)]
+            sheet.write_formula(
+                cell.row, cell.col, expr.to_excel(cell.node, sheet.name), fmt, _cached(cached)
+            )
+        elif value is None:
+            sheet.write_blank(cell.row, cell.col, None, fmt)
+        elif isinstance(value, Decimal):
+            sheet.write_number(cell.row, cell.col, float(value), fmt)
+        else:
+            sheet.write_string(cell.row, cell.col, str(value), fmt)
+
+    def _validations(self, sheet, plan: SheetPlan) -> None:
+        runs: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for cell in plan.of_kind(INPUT):
+            runs[(cell.col, cell.type)].append(cell.row)
+        for (col, value_type), rows in runs.items():
+            options = self._validation(value_type)
+            if options is None:
+                continue
+            for first, last in _contiguous(sorted(rows)):
+                sheet.data_validation(first, col, last, col, options)
+
+    def _validation(self, value_type: str) -> dict | None:
+        start, end = self.plan.params.period
+        if value_type in ("money", "etp", "count"):
+            what = {"money": "un montant en euros", "etp": "un nombre d'ETP", "count": "un nombre"}
+            return {
+                "validate": "decimal",
+                "criteria": ">=",
+                "value": 0,
+                "error_title": "Valeur refusée",
+                "error_message": f"Saisissez {what[value_type]} positif ou nul, sans texte ni symbole (ex. 12500,50).",
+            }
+        if value_type == "date":
+            return {
+                "validate": "date",
+                "criteria": "between",
+                "minimum": start,
+                "maximum": end,
+                "error_title": "Date hors période",
+                "error_message": f"La date doit être comprise entre le {start:%d/%m/%Y} et le {end:%d/%m/%Y} (art. 2).",
+            }
+        if value_type == "category":
+            return {
+                "validate": "list",
+                "source": f"={expr.CATEGORY_LIST}",
+                "error_title": "Catégorie inconnue",
+                "error_message": "Choisissez une catégorie de dépense dans la liste (art. 4.2).",
+                "input_title": "Catégorie (art. 4.2)",
+                "input_message": "Choisissez dans la liste : l'éligibilité en découle.",
+            }
+        return None
+
+    def _flags(self, sheet, plan: SheetPlan) -> None:
+        cells = [c for c in plan.cells.values() if c.type == "flag"]
+        if not cells:
+            return
+        rows = [c.row for c in cells]
+        cols = [c.col for c in cells]
+        for text, props in FLAG_COLOURS.items():
+            sheet.conditional_format(
+                min(rows),
+                min(cols),
+                max(rows),
+                max(cols),
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": f'"{text}"',
+                    "format": self.book.add_format(props),
+                },
+            )
+
+    def _page_setup(self, sheet, plan: SheetPlan) -> None:
+        if plan.hidden:
+            sheet.hide()
+        sheet.protect("", {"format_columns": True, "format_rows": True})
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        sheet.set_footer("&L&8&A&R&8Page &P / &N")
+        if plan.freeze_row:
+            sheet.freeze_panes(plan.freeze_row, 0)
+            first, last = plan.header_rows
+            sheet.repeat_rows(first, last)
+        sheet.hide_gridlines(2 if not plan.hidden else 0)
+
+
+def _cached(value: expr.Value) -> float | str:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return "" if value is None else str(value)
+
+
+def _contiguous(rows: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] + 1 == row:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs

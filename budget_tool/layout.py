@@ -1,0 +1,387 @@
+"""Template + parameters -> ``WorkbookPlan``: where every label, input and formula goes.
+
+The one place that turns the declarative template into rows and columns; the generator and the
+reader both go through it, so they cannot disagree on a cell's address.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import groupby
+
+from xlsxwriter.utility import quote_sheetname, xl_cell_to_rowcol, xl_rowcol_to_cell
+
+from budget_tool import expr
+from budget_tool.plan import (
+    FORMULA,
+    INPUT,
+    LABEL,
+    VALUE,
+    Cell,
+    Line,
+    Parameters,
+    SheetPlan,
+    WorkbookPlan,
+)
+from budget_tool.spec import Column, Group, Section, Template, Volet
+
+IDENT_VALUE_COL = 1  # identification values stand in the column after their labels
+
+
+def build_plan(template: Template, params: Parameters) -> WorkbookPlan:
+    sheets = [_synthesis_placeholder(template)]
+    for number in params.volets:
+        sheets.append(_VoletBuilder(template, template.volet(number), params).build())
+    lists, names = _lists_sheet(template)
+    plan = WorkbookPlan(template, params, sheets + [lists], names)
+    _SynthesisBuilder(plan).build(sheets[0])
+    return plan
+
+
+def column_index(column: Column) -> int:
+    return xl_cell_to_rowcol(f"{column.letter}1")[1]
+
+
+def fill(template: Template, text: str, params: Parameters, volet: int | None = None) -> str:
+    """Fill a template label: {volet}, {year} and {yy} (two-digit year)."""
+    return text.format(volet=volet or "", year=params.year, yy=f"{params.year % 100:02d}")
+
+
+def _identification(template: Template, params: Parameters) -> dict[str, str]:
+    start, end = params.period
+    return {
+        "departement": params.departement_label,
+        "region": params.region,
+        "convention": params.convention,
+        "periode": f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}",
+        "modele": template.label,
+        "annee": str(params.year),
+    }
+
+
+def _write_header_block(
+    sheet: SheetPlan, template: Template, params: Parameters, titles: list[str]
+) -> int:
+    """Titles and identification rows; returns the next free row."""
+    row = 0
+    for index, title in enumerate(titles):
+        sheet.add(Cell(row, 0, LABEL, style="title" if index == 0 else "subtitle", value=title))
+        row += 1
+    row += 1
+    values = _identification(template, params)
+    for key, label in template.identification:
+        sheet.add(Cell(row, 0, LABEL, style="ident_label", value=label))
+        sheet.add(Cell(row, IDENT_VALUE_COL, VALUE, style="ident_value", value=values[key]))
+        sheet.anchors[f"ident.{key}"] = (row, IDENT_VALUE_COL)
+        row += 1
+    return row
+
+
+class _VoletBuilder:
+    """Lays out one volet sheet, row after row, remembering the rows that totals add up."""
+
+    def __init__(self, template: Template, volet: Volet, params: Parameters) -> None:
+        self.template, self.volet, self.params = template, volet, params
+        name = fill(template, template.sheet_name, params, volet.number)
+        self.sheet = SheetPlan(name=name, volet=volet.number)
+        self.cols = {c.key: column_index(c) for c in template.columns}
+        self.summed = [c for c in template.columns if c.summed]
+        self.row = 0
+
+    def build(self) -> SheetPlan:
+        titles = [
+            fill(self.template, t, self.params, self.volet.number) for t in self.template.titles
+        ]
+        self.row = _write_header_block(self.sheet, self.template, self.params, titles)
+        ceiling = self.params.ceilings[self.volet.number]
+        self.sheet.add(
+            Cell(self.row, 0, LABEL, style="plafond_label", value=self.template.plafond_label)
+        )
+        self.sheet.add(Cell(self.row, IDENT_VALUE_COL, VALUE, "money", "plafond", Decimal(ceiling)))
+        self.sheet.anchors["plafond"] = (self.row, IDENT_VALUE_COL)
+        self.row += 2
+        self._column_headers()
+        volet_members: list[int] = []
+        for section in self.volet.sections:
+            volet_members += self._section(section)
+        label = fill(self.template, self.template.volet_total_label, self.params, self.volet.number)
+        total_row = self._total_row(label, volet_members, "grand_total")
+        for column in self.summed:
+            self.sheet.anchors[f"total.{column.key}"] = (total_row, self.cols[column.key])
+        self._extra_rows()
+        for column in self.template.columns:
+            self.sheet.widths[self.cols[column.key]] = column.width
+        return self.sheet
+
+    def _column_headers(self) -> None:
+        groups_row, header_row, sub_row = self.row, self.row + 1, self.row + 2
+        for label, first, last in self.template.column_groups:
+            c1, c2 = self.cols[first], self.cols[last]
+            self.sheet.add(Cell(groups_row, c1, LABEL, style="group_header", value=label))
+            if c2 > c1:
+                self.sheet.merges.append((groups_row, c1, groups_row, c2))
+        for header, run in groupby(self.template.columns, key=lambda c: c.header):
+            span = list(run)
+            c1, c2 = self.cols[span[0].key], self.cols[span[-1].key]
+            self.sheet.add(Cell(header_row, c1, LABEL, style="header", value=header))
+            if not span[0].subheader:
+                self.sheet.merges.append((header_row, c1, sub_row, c2))
+                continue
+            for sub in span:
+                sub_col = self.cols[sub.key]
+                self.sheet.add(
+                    Cell(sub_row, sub_col, LABEL, style="subheader", value=sub.subheader)
+                )
+            if c2 > c1:
+                self.sheet.merges.append((header_row, c1, header_row, c2))
+        self.sheet.header_rows = (groups_row, sub_row)
+        self.sheet.row_heights[header_row] = 78
+        self.sheet.freeze_row = sub_row + 1
+        self.row = sub_row + 1
+
+    def _section(self, section: Section) -> list[int]:
+        """Writes a section; returns the rows that the volet total adds for it."""
+        self._label_row(section.label, "section")
+        for heading in section.headings:
+            self._label_row(heading, "subsection")
+        members: list[int] = []
+        for group in section.groups:
+            members += self._group(section, group)
+        if section.total_label:
+            return [self._total_row(section.total_label, members, "section_total")]
+        return members
+
+    def _group(self, section: Section, group: Group) -> list[int]:
+        """Writes a group; returns the rows a section total adds for it (none if not counted)."""
+        if group.heading:
+            self._label_row(group.heading, "subsection")
+        header_total = self.template.group_total == "header" and group.label
+        first_summed = min(self.cols[c.key] for c in self.summed)
+        header_row = (
+            self._label_row(group.label, "group", last_col=first_summed - 1)
+            if header_total
+            else None
+        )
+        lines = self._lines(section, group)
+        if header_row is not None:
+            self._sums(header_row, lines, "group_total")
+            total_rows = [header_row]
+        elif group.total_label:
+            total_rows = [self._total_row(group.total_label, lines, "group_total", group.counted)]
+        else:
+            total_rows = lines
+        return total_rows if group.counted else []
+
+    def _lines(self, section: Section, group: Group) -> list[int]:
+        labels = list(group.lines) or list(group.placeholders)
+        count = len(group.lines) or max(group.line_count, len(group.placeholders))
+        rows = []
+        for index in range(count):
+            label = labels[index] if index < len(labels) else ""
+            self._line(section, group, label, first=index == 0)
+            rows.append(self.row - 1)
+        nature = next((c for c in self.template.columns if c.fixed == "nature"), None)
+        if nature and len(rows) > 1:
+            col = self.cols[nature.key]
+            self.sheet.merges.append((rows[0], col, rows[-1], col))
+        if nature:
+            self._fit_rows(rows, group.label, nature.width)
+        return rows
+
+    def _fit_rows(self, rows: list[int], text: str, width: float) -> None:
+        """Give wrapped labels the height they need: spreadsheets do not grow rows on loading."""
+        needed = text_height(text, width)
+        per_row = max(needed / len(rows), 12.0)
+        for row in rows:
+            self.sheet.row_heights[row] = max(self.sheet.row_heights.get(row, 12.0), per_row)
+
+    def _line(self, section: Section, group: Group, label: str, first: bool) -> None:
+        row, style = self.row, "line" if group.counted else "info_line"
+        self.sheet.lines.append(
+            Line(row, self.volet.number, section.label, group.label, label, group.counted)
+        )
+        for column in self.template.columns:
+            col = self.cols[column.key]
+            if column.fixed == "nature" and not first:
+                continue  # merged with the group's first line
+            if column.fixed:
+                text = group.label if column.fixed == "nature" else label
+                self.sheet.add(Cell(row, col, LABEL, style=style, value=text, key=column.key))
+                self._fit_rows([row], text, column.width)
+            elif column.input:
+                hint = label if column.prefill == "placeholder" and label else None
+                self.sheet.add(Cell(row, col, INPUT, column.type, "input", hint, key=column.key))
+            elif column.formula:
+                node = expr.bind(expr.parse(column.formula), self._same_row(row))
+                self.sheet.add(
+                    Cell(row, col, FORMULA, column.type, style, node=node, key=column.key)
+                )
+        self.row += 1
+
+    def _same_row(self, row: int):
+        def resolve(name: str) -> expr.Node:
+            return expr.Ref(self.sheet.name, row, self.cols[name])
+
+        return resolve
+
+    def _label_row(self, text: str, style: str, last_col: int | None = None) -> int:
+        """A row holding only a label, merged across the table (or up to ``last_col``)."""
+        row = self.row
+        self.sheet.add(Cell(row, 0, LABEL, style=style, value=text))
+        end = max(self.cols.values()) if last_col is None else last_col
+        if end > 0:
+            self.sheet.merges.append((row, 0, row, end))
+        width = sum(c.width for c in self.template.columns if self.cols[c.key] <= end)
+        self._fit_rows([row], text, width)
+        self.row += 1
+        return row
+
+    def _total_row(self, label: str, members: list[int], style: str, counted: bool = True) -> int:
+        style = style if counted else "info_total"
+        first_summed = min(self.cols[c.key] for c in self.summed)
+        row = self._label_row(label, style, last_col=first_summed - 1)
+        self._sums(row, members, style)
+        return row
+
+    def _sums(self, row: int, members: list[int], style: str) -> None:
+        for column in self.summed:
+            col = self.cols[column.key]
+            node = expr.sum_of([expr.Ref(self.sheet.name, r, col) for r in members])
+            self.sheet.add(Cell(row, col, FORMULA, column.type, style, node=node, key=column.key))
+
+    def _extra_rows(self) -> None:
+        if self.volet.extra_rows:
+            self.row += 1
+        for extra in self.volet.extra_rows:
+            col = self.cols[extra.column]
+            label_col = max(0, col - 3)
+            self.sheet.add(Cell(self.row, label_col, LABEL, style="extra_label", value=extra.label))
+            self.sheet.merges.append((self.row, label_col, self.row, col - 1))
+            node = expr.bind(expr.parse(extra.formula), self._anchor_resolver())
+            self.sheet.add(Cell(self.row, col, FORMULA, "money", "extra", node=node, key=extra.key))
+            self.sheet.anchors[extra.key] = (self.row, col)
+            self.row += 1
+
+    def _anchor_resolver(self):
+        def resolve(name: str) -> expr.Node:
+            return self.sheet.ref(name)
+
+        return resolve
+
+
+class _SynthesisBuilder:
+    """The synthesis sheet: one row per volet, a total row, and the figures of articles 4.1 and 6."""
+
+    def __init__(self, plan: WorkbookPlan) -> None:
+        self.plan = plan
+        self.spec = plan.template.synthesis
+        self.cols = {c.key: i for i, c in enumerate(self.spec.columns)}
+
+    def build(self, sheet: SheetPlan) -> None:
+        template, params = self.plan.template, self.plan.params
+        row = _write_header_block(
+            sheet, template, params, [fill(template, self.spec.title, params)]
+        )
+        row += 1
+        for column in self.spec.columns:
+            sheet.add(Cell(row, self.cols[column.key], LABEL, style="header", value=column.header))
+            sheet.widths[self.cols[column.key]] = column.width
+        sheet.widths[0] = max(sheet.widths.get(0, 12), 26)
+        sheet.row_heights[row] = 64
+        sheet.header_rows = (row, row)
+        sheet.freeze_row = row + 1
+        volet_rows = []
+        for volet_sheet in self.plan.volet_sheets():
+            row += 1
+            volet_rows.append(row)
+            self._volet_row(sheet, row, volet_sheet)
+        row += 1
+        self._total_row(sheet, row, volet_rows)
+        self._figures(sheet, row + 2)
+
+    def _volet_row(self, sheet: SheetPlan, row: int, volet_sheet: SheetPlan) -> None:
+        volet = self.plan.template.volet(volet_sheet.volet or 0)
+        label = self.spec.volet_label.format(volet=volet.number)
+
+        def resolve(name: str) -> expr.Node:
+            if name == "volet.state_rate":
+                return expr.Num(volet.state_rate)
+            if name.startswith("volet."):
+                return volet_sheet.ref(name.removeprefix("volet."))
+            return expr.Ref(sheet.name, row, self.cols[name])
+
+        for column in self.spec.columns:
+            col = self.cols[column.key]
+            if not column.formula:
+                sheet.add(Cell(row, col, VALUE, style="volet_label", value=label, key=column.key))
+                continue
+            node = expr.bind(expr.parse(column.formula), resolve)
+            if isinstance(node, expr.Num):
+                sheet.add(Cell(row, col, VALUE, column.type, "summary", node.value, key=column.key))
+            else:
+                sheet.add(
+                    Cell(row, col, FORMULA, column.type, "summary", node=node, key=column.key)
+                )
+        sheet.anchors[f"volet{volet.number}.row"] = (row, 0)
+
+    def _total_row(self, sheet: SheetPlan, row: int, volet_rows: list[int]) -> None:
+        def resolve(name: str) -> expr.Node:
+            return expr.Ref(sheet.name, row, self.cols[name])
+
+        for column in self.spec.columns:
+            col = self.cols[column.key]
+            sheet.anchors[f"total.{column.key}"] = (row, col)
+            if not column.formula:
+                sheet.add(Cell(row, col, LABEL, style="summary_total", value=self.spec.total_label))
+            elif column.total == "sum":
+                node = expr.sum_of([expr.Ref(sheet.name, r, col) for r in volet_rows])
+                sheet.add(
+                    Cell(row, col, FORMULA, column.type, "summary_total", node=node, key=column.key)
+                )
+            elif column.total == "formula":
+                node = expr.bind(expr.parse(column.formula), resolve)
+                sheet.add(
+                    Cell(row, col, FORMULA, column.type, "summary_total", node=node, key=column.key)
+                )
+
+    def _figures(self, sheet: SheetPlan, row: int) -> None:
+        value_col = min(4, len(self.spec.columns) - 1)
+        for figure in self.spec.figures:
+            sheet.add(Cell(row, 0, LABEL, style="figure_label", value=figure.label))
+            sheet.merges.append((row, 0, row, value_col - 1))
+            node = expr.bind(expr.parse(figure.formula), lambda name: sheet.ref(name))
+            sheet.add(
+                Cell(row, value_col, FORMULA, figure.type, "figure", node=node, key=figure.key)
+            )
+            sheet.anchors[figure.key] = (row, value_col)
+            row += 1
+
+
+def text_height(text: str, width: float) -> float:
+    """Points needed to show ``text`` wrapped in a column ``width`` characters wide (9 pt font)."""
+    per_line = max(width * 1.2, 1.0)
+    lines = sum(max(1, -(-len(part) // int(per_line))) for part in text.split("\n"))
+    return 12.0 * lines
+
+
+def _synthesis_placeholder(template: Template) -> SheetPlan:
+    return SheetPlan(name=template.synthesis.sheet)
+
+
+def _lists_sheet(template: Template) -> tuple[SheetPlan, dict[str, str]]:
+    """The hidden sheet behind the drop-down list: too long for an inline list (255 chars)."""
+    sheet = SheetPlan(name=template.lists_sheet, hidden=True)
+    sheet.add(Cell(0, 0, LABEL, style="header", value="Catégorie de dépense (art. 4.2)"))
+    sheet.add(Cell(0, 1, LABEL, style="header", value="Éligible"))
+    for index, category in enumerate(template.categories, start=1):
+        sheet.add(Cell(index, 0, VALUE, value=category.label))
+        sheet.add(Cell(index, 1, VALUE, value="Oui" if category.eligible else "Non"))
+    sheet.widths = {0: 50, 1: 10}
+    last = len(template.categories)
+    quoted = quote_sheetname(sheet.name)
+    first_cell = xl_rowcol_to_cell(1, 0, row_abs=True, col_abs=True)
+    names = {
+        expr.CATEGORY_LIST: f"={quoted}!{first_cell}:{xl_rowcol_to_cell(last, 0, True, True)}",
+        expr.ELIGIBILITY_TABLE: f"={quoted}!{first_cell}:{xl_rowcol_to_cell(last, 1, True, True)}",
+    }
+    return sheet, names

@@ -1,0 +1,58 @@
+"""Reading numbers that people typed as text: ``1 234,56 €``, ``12,5``, ``1.234,56``.
+
+Used by the checker to say which number a text cell probably meant, and by the CLI to read a
+ceiling. It never accepts ``nan``, ``inf``, ``1_000`` or exponents; digits other than ASCII
+(full-width, Arabic-Indic) are read for the *suggestion* only, the caller decides what to accept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+_SPACES = "\u0020\u00a0\u202f\u2009\u2007\t"
+_CURRENCY = re.compile(r"(€|eur(os?)?)$", re.IGNORECASE)
+_PLAIN = re.compile(r"-?\d+")
+_ONE_SEP = re.compile(r"-?\d+[.,]\d+")
+_GROUPED = re.compile(r"-?\d{1,3}(?:(?P<sep>[.,'])\d{3})+(?:(?P<dec>[.,])\d+)?")
+
+
+def ascii_digits(text: str) -> str:
+    """Full-width and other Unicode decimal digits turned into ASCII digits."""
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """The number a French finance officer meant by ``text``, or None when it is not one.
+
+    One comma is a decimal comma (``12,5``); a single dot is a decimal point (``1234.56``);
+    with both, the last one is the decimal separator and the other groups thousands by three.
+    """
+    cleaned = _CURRENCY.sub("", text.strip()).strip()
+    cleaned = "".join(ch for ch in cleaned if ch not in _SPACES)
+    if not cleaned or not cleaned.isascii():
+        return None
+    if _PLAIN.fullmatch(cleaned) or _ONE_SEP.fullmatch(cleaned):
+        return _decimal(cleaned.replace(",", "."))
+    match = _GROUPED.fullmatch(cleaned)
+    if match and match.group("sep") != match.group("dec"):
+        digits = cleaned.replace(match.group("sep"), "")
+        return _decimal(digits.replace(",", "."))
+    return None
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def format_euros(value: Decimal) -> str:
+    """``1 234,56 €`` with a narrow no-break space, as French finance documents write it."""
+    sign = "-" if value < 0 else ""
+    whole, _, cents = f"{abs(value):.2f}".partition(".")
+    groups = f"{int(whole):,}".replace(",", "\u202f")
+    return f"{sign}{groups},{cents}\u00a0€"

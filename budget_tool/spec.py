@@ -1,0 +1,144 @@
+"""Frozen dataclasses describing an annexe template, as declared in ``workbook_templates/``.
+
+The spec says *what* a workbook holds (sheets, sections, groups, lines, columns, formulas written
+in a small expression language, see ``expr.py``); ``plan.py`` turns it into cell positions. Nothing
+here knows a cell address except the column letters that the template itself declares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+# Value types of a column or figure; they drive number formats, validation and parsing.
+VALUE_TYPES = ("text", "money", "etp", "count", "date", "category", "flag", "percent")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the line table of a volet sheet."""
+
+    key: str
+    letter: str
+    header: str
+    type: str = "text"
+    input: bool = False
+    formula: str | None = None  # expression over other column keys of the same row
+    summed: bool = False  # summed on every total row
+    subheader: str = ""
+    width: float = 14
+    fixed: str | None = None  # "nature" or "objet": a fixed label written by the template
+    prefill: str | None = None  # "placeholder": the model's placeholder label, as a hint
+
+
+@dataclass(frozen=True)
+class Group:
+    """Lines of one nature (annexe 2) or one block of expenses (annexe 3)."""
+
+    label: str = ""  # nature (annexe 2) or block title (annexe 3); may be empty
+    heading: str = ""  # an optional heading row written before the group
+    lines: tuple[str, ...] = ()  # fixed line labels (annexe 2)
+    placeholders: tuple[str, ...] = ()  # the model's placeholder labels (annexe 3)
+    line_count: int = 0  # free lines (annexe 3); 0 for fixed lines
+    total_label: str = ""  # label of the group total row, when the total is "after"
+    counted: bool = True  # False for the "Pour info" France Travail rows
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str
+    groups: tuple[Group, ...]
+    headings: tuple[str, ...] = ()
+    total_label: str = ""  # empty: no section total row
+
+
+@dataclass(frozen=True)
+class ExtraRow:
+    """A row under the volet total, e.g. the volet 2 State and CD shares (art. 3.3)."""
+
+    key: str
+    label: str
+    column: str
+    formula: str
+
+
+@dataclass(frozen=True)
+class Volet:
+    number: int
+    state_rate: Decimal
+    sections: tuple[Section, ...]
+    extra_rows: tuple[ExtraRow, ...] = ()
+    optional: bool = False  # volet 3: only where the département has one
+
+
+@dataclass(frozen=True)
+class SummaryColumn:
+    key: str
+    header: str
+    type: str = "money"
+    formula: str | None = None
+    total: str = "sum"  # "sum", "formula" or "none"
+    width: float = 16
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    formula: str
+    type: str = "money"
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    sheet: str
+    title: str
+    columns: tuple[SummaryColumn, ...]
+    figures: tuple[Figure, ...]
+    total_label: str = "Total"
+    volet_label: str = "Volet {volet}"
+
+
+@dataclass(frozen=True)
+class Category:
+    label: str
+    eligible: bool
+
+
+@dataclass(frozen=True)
+class Template:
+    """One annexe, as a whole."""
+
+    id: str
+    version: str
+    name: str
+    file_stem: str
+    sheet_name: str  # e.g. "Volet {volet}"
+    titles: tuple[str, ...]
+    identification: tuple[tuple[str, str], ...]  # (key, label) rows on every sheet
+    plafond_label: str
+    column_groups: tuple[tuple[str, str, str], ...]  # (label, first key, last key)
+    columns: tuple[Column, ...]
+    group_total: str  # "after": total row after the lines; "header": on the group's title row
+    volet_total_label: str
+    volets: tuple[Volet, ...]
+    synthesis: Synthesis
+    categories: tuple[Category, ...] = field(default=())
+    lists_sheet: str = "Listes"
+
+    @property
+    def label(self) -> str:
+        """What the workbook shows and the checker recognises: id and version."""
+        return f"budget-tool {self.id} v{self.version}"
+
+    def column(self, key: str) -> Column:
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(key)
+
+    def volet(self, number: int) -> Volet:
+        for volet in self.volets:
+            if volet.number == number:
+                return volet
+        raise KeyError(number)
