@@ -74,16 +74,19 @@ def make_empty(directory: Path) -> Path:
 
 def make_csv_renamed(directory: Path) -> Path:
     path = directory / "export.xlsx"
-    path.write_text("Chapitre;Libellé;Montant\n011;Charges à caractère général;12 500,50\n",
-                    encoding="utf-8")
+    path.write_text(
+        "Chapitre;Libellé;Montant\n011;Charges à caractère général;12 500,50\n", encoding="utf-8"
+    )
     return path
 
 
 def make_html_renamed(directory: Path) -> Path:
     path = directory / "export-html.xlsx"
-    path.write_text("<html><head><meta charset='utf-8'></head><body><table><tr><td>Chapitre</td>"
-                    "<td>Montant</td></tr><tr><td>011</td><td>12500</td></tr></table></body></html>",
-                    encoding="utf-8")
+    path.write_text(
+        "<html><head><meta charset='utf-8'></head><body><table><tr><td>Chapitre</td>"
+        "<td>Montant</td></tr><tr><td>011</td><td>12500</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -133,19 +136,25 @@ def make_old_xls(directory: Path) -> Path:
 def make_ods(directory: Path) -> Path:
     path = directory / "libreoffice.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
-                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr(
+            "mimetype",
+            "application/vnd.oasis.opendocument.spreadsheet",
+            compress_type=zipfile.ZIP_STORED,
+        )
         archive.writestr("content.xml", "<office:document-content/>")
         archive.writestr("META-INF/manifest.xml", "<manifest:manifest/>")
     return path
 
 
 def make_docx_renamed(directory: Path) -> Path:
-    return write_zip(directory / "rapport.xlsx", {
-        "[Content_Types].xml": b"<Types/>",
-        "_rels/.rels": b"<Relationships/>",
-        "word/document.xml": b"<w:document/>",
-    })
+    return write_zip(
+        directory / "rapport.xlsx",
+        {
+            "[Content_Types].xml": b"<Types/>",
+            "_rels/.rels": b"<Relationships/>",
+            "word/document.xml": b"<w:document/>",
+        },
+    )
 
 
 def make_workbook_part_missing(directory: Path) -> Path:
@@ -172,7 +181,9 @@ def make_billion_laughs(directory: Path) -> Path:
         f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
     ]
     prolog = "<!DOCTYPE worksheet [" + "".join(entities) + "]>"
-    return rewrite(directory, "milliard-de-rires.xlsx", {SHEET1: _sheet(_CELL_A1.format("&lol9;"), prolog)})
+    return rewrite(
+        directory, "milliard-de-rires.xlsx", {SHEET1: _sheet(_CELL_A1.format("&lol9;"), prolog)}
+    )
 
 
 def make_zip_bomb(directory: Path, megabytes: int = 300) -> Path:
@@ -233,14 +244,25 @@ def make_duplicate_entries(directory: Path) -> Path:
 def make_macro_workbook(directory: Path) -> Path:
     """An .xlsm: macro-enabled content type, a (fake) xl/vbaProject.bin and its relationship."""
     entries = read_entries(make_valid_workbook(directory, "base-macro.xlsx"))
-    entries["[Content_Types].xml"] = entries["[Content_Types].xml"].replace(
-        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-    ).replace(b"<Default ", b'<Default Extension="bin" ContentType="application/vnd.ms-office.'
-              b'vbaProject"/><Default ', 1)
+    entries["[Content_Types].xml"] = (
+        entries["[Content_Types].xml"]
+        .replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        )
+        .replace(
+            b"<Default ",
+            b'<Default Extension="bin" ContentType="application/vnd.ms-office.'
+            b'vbaProject"/><Default ',
+            1,
+        )
+    )
     entries["xl/_rels/workbook.xml.rels"] = _add_relationship(
-        entries["xl/_rels/workbook.xml.rels"], "rId90",
-        "http://schemas.microsoft.com/office/2006/relationships/vbaProject", "vbaProject.bin")
+        entries["xl/_rels/workbook.xml.rels"],
+        "rId90",
+        "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
+        "vbaProject.bin",
+    )
     entries["xl/vbaProject.bin"] = _OLE_HEADER + b"\x00" * 504 + "VBA".encode("utf-16-le")
     return write_zip(directory / "macros.xlsm", entries)
 
@@ -257,25 +279,37 @@ def make_external_link(directory: Path) -> Path:
     ).encode()
     entries["xl/externalLinks/_rels/externalLink1.xml.rels"] = _add_relationship(
         b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        b"</Relationships>", "rId1", _REL_NS + "/externalLinkPath",
-        "file:///C:/budget/autre-collectivite.xlsx", external=True)
+        b"</Relationships>",
+        "rId1",
+        _REL_NS + "/externalLinkPath",
+        "file:///C:/budget/autre-collectivite.xlsx",
+        external=True,
+    )
     entries["xl/_rels/workbook.xml.rels"] = _add_relationship(
-        entries["xl/_rels/workbook.xml.rels"], "rId91", _REL_NS + "/externalLink",
-        "externalLinks/externalLink1.xml")
+        entries["xl/_rels/workbook.xml.rels"],
+        "rId91",
+        _REL_NS + "/externalLink",
+        "externalLinks/externalLink1.xml",
+    )
     entries["xl/workbook.xml"] = entries["xl/workbook.xml"].replace(
-        b"<definedNames", b'<externalReferences><externalReference r:id="rId91"/>'
-        b"</externalReferences><definedNames", 1)
+        b"<definedNames",
+        b'<externalReferences><externalReference r:id="rId91"/></externalReferences><definedNames',
+        1,
+    )
     entries["[Content_Types].xml"] = entries["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/' + link.encode() + b'" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>')
+        b"</Types>",
+        b'<Override PartName="/' + link.encode() + b'" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
+    )
     return write_zip(directory / "liaison.xlsx", entries)
 
 
-def _add_relationship(rels: bytes, rel_id: str, kind: str, target: str, external: bool = False) -> bytes:
+def _add_relationship(
+    rels: bytes, rel_id: str, kind: str, target: str, external: bool = False
+) -> bytes:
     mode = ' TargetMode="External"' if external else ""
     rel = f'<Relationship Id="{rel_id}" Type="{kind}" Target="{target}"{mode}/>'
     return rels.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
-
 
 
 def make_padded_zip_bomb(directory: Path, megabytes: int = 50, padding: int = 1024 * 1024) -> Path:

@@ -1,0 +1,46 @@
+"""Shared fixtures: parameters of a fictional but realistic département, generated workbooks,
+and the LibreOffice guard (skip locally with a visible reason, fail under CI=true)."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from budget_tool.generate import generate
+from budget_tool.layout import build_plan
+from budget_tool.libreoffice import soffice
+from budget_tool.plan import Parameters
+from budget_tool.templates import load_template
+
+CEILINGS = {1: Decimal("150000"), 2: Decimal("400000"), 3: Decimal("250000")}
+
+
+@pytest.fixture(scope="session")
+def params() -> Parameters:
+    return Parameters("23", "Creuse", "Nouvelle-Aquitaine", 2024, "2024-23-001", CEILINGS)
+
+
+@pytest.fixture(scope="session")
+def plans(params):
+    return {tid: build_plan(load_template(tid), params) for tid in ("annexe-2", "annexe-3")}
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory, params) -> dict[str, Path]:
+    """annexe-2 and annexe-3 of département 23, generated once for the session (read only!)."""
+    out = tmp_path_factory.mktemp("generated")
+    annexe2, annexe3 = generate(params, out)
+    return {"annexe-2": annexe2, "annexe-3": annexe3}
+
+
+@pytest.fixture(scope="session")
+def libreoffice() -> str:
+    executable = soffice()
+    if executable is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice (soffice) est requis en CI : .ci/run doit l'installer.")
+        pytest.skip("LibreOffice (soffice) absent : tests de recalcul réel ignorés en local.")
+    return executable
