@@ -166,7 +166,8 @@ class _Writer:
                 "criteria": ">=",
                 "value": 0,
                 "error_title": "Valeur refusée",
-                "error_message": f"Saisissez {what[value_type]} positif ou nul, sans texte ni symbole (ex. 12500,50).",
+                "error_message": f"Saisissez {what[value_type]} positif ou nul, "
+                "sans texte ni symbole (ex. 12500,50).",
             }
         if value_type == "date":
             return {
@@ -175,7 +176,8 @@ class _Writer:
                 "minimum": start,
                 "maximum": end,
                 "error_title": "Date hors période",
-                "error_message": f"La date doit être comprise entre le {start:%d/%m/%Y} et le {end:%d/%m/%Y} (art. 2).",
+                "error_message": f"La date doit être comprise entre le {start:%d/%m/%Y} "
+                f"et le {end:%d/%m/%Y} (art. 2).",
             }
         if value_type == "category":
             return {

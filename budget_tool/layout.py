@@ -270,7 +270,7 @@ class _VoletBuilder:
 
 
 class _SynthesisBuilder:
-    """The synthesis sheet: one row per volet, a total row, and the figures of articles 4.1 and 6."""
+    """The synthesis sheet: a row per volet, a total row, the figures of articles 4.1 and 6."""
 
     def __init__(self, plan: WorkbookPlan) -> None:
         self.plan = plan

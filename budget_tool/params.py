@@ -90,7 +90,8 @@ def read_allocations(path: Path, year: int) -> list[Parameters]:
     missing = [name for name in CSV_COLUMNS[:3] if name not in header]
     if missing:
         raise UsageError(
-            f"{path} : colonne(s) manquante(s) : {', '.join(missing)} (attendues : {', '.join(CSV_COLUMNS)})."
+            f"{path} : colonne(s) manquante(s) : {', '.join(missing)} "
+            f"(attendues : {', '.join(CSV_COLUMNS)})."
         )
     result, seen = [], set()
     for number, row in enumerate(rows, start=2):

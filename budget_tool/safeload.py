@@ -47,8 +47,10 @@ _FORBIDDEN_XML = tuple(
 )
 _MACRO_MARK = b"macroEnabled"
 _KEEP = max(len(m) for m in (*_FORBIDDEN_XML, _MACRO_MARK)) - 1
-# Parts openpyxl never parses as XML (pictures may legitimately carry a DOCTYPE, e.g. SVG).
-_NOT_XML = re.compile(r"\.(bin|png|jpe?g|gif|bmp|tiff?|emf|wmf|svg|wdp|ico)$", re.IGNORECASE)
+# Parts openpyxl never parses as XML: pictures (an SVG may carry a DOCTYPE), embedded files.
+_NOT_XML = re.compile(
+    r"\.(bin|png|jpe?g|gif|bmp|tiff?|emf|wmf|svg|wdp|ico|pdf|xls[xmb]?|docx?|pptx?)$"
+)
 _CONTENT_TYPES, _WORKBOOK_RELS = "[Content_Types].xml", "xl/_rels/workbook.xml.rels"
 _REQUIRED_PARTS = (_CONTENT_TYPES, "xl/workbook.xml", _WORKBOOK_RELS)
 _OPENDOCUMENT = b"application/vnd.oasis.opendocument"
@@ -329,7 +331,7 @@ def _scan_entry(path: PathLike, data: bytes, info: ZipInfo, limits: Limits, befo
     """Decompress one entry in chunks counting real bytes (declared sizes may lie), stopping at
     the first chunk past a limit.  DOCTYPE/ENTITY are searched in every chunk (the first one is
     the head of the part) plus the tail of the previous chunk, so a marker cut in two is seen."""
-    xml = not _NOT_XML.search(info.filename)
+    xml = not _NOT_XML.search(info.filename.lower())
     look_for = _MACRO_MARK if info.filename == _CONTENT_TYPES else b""
     size, crc, tail, found = 0, 0, b"", False
     for chunk, consumed in _inflate(path, data, info):

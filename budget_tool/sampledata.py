@@ -39,7 +39,9 @@ NATURES = {
     "Structure XXX": "Association Tremplin Creuse",
     "Action 3…": "Atelier collectif de retour à l'emploi",
     "Action2…": "Chantier de remobilisation",
-    "Ex : développement d'un interfaçage avec XX": "Développement d'un interfaçage avec la plateforme France Travail",
+    "Ex : développement d'un interfaçage avec XX": (
+        "Développement d'un interfaçage avec la plateforme France Travail"
+    ),
 }
 
 

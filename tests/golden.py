@@ -27,7 +27,9 @@ def golden_params():
 def normalised_entries(xlsx: Path) -> dict[str, bytes]:
     """Every entry of the zip, with the dates that change on each save blanked out."""
     with zipfile.ZipFile(xlsx) as archive:
-        return {name: _DATES.sub(rb"<dcterms:\1/>", archive.read(name)) for name in archive.namelist()}
+        return {
+            name: _DATES.sub(rb"<dcterms:\1/>", archive.read(name)) for name in archive.namelist()
+        }
 
 
 def write_golden(out: Path = GOLDEN_DIR) -> None:

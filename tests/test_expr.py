@@ -76,7 +76,9 @@ def test_division_by_zero_is_an_error_value():
     assert run("a / b", {"a": D(1), "b": D(0)}) == expr.ExcelError("#DIV/0!")
 
 
-@pytest.mark.parametrize("text", ["__import__('os')", "a[0]", "lambda: 1", "UNKNOWN(a)", "a if b else c"])
+@pytest.mark.parametrize(
+    "text", ["__import__('os')", "a[0]", "lambda: 1", "UNKNOWN(a)", "a if b else c"]
+)
 def test_refuses_anything_outside_the_language(text):
     with pytest.raises(expr.ExpressionError):
         expr.parse(text)

@@ -25,7 +25,18 @@ def test_volet_sheets_follow_the_ceilings_given(generated, tmp_path):
     book = load_workbook(generated["annexe-2"])
     assert book.sheetnames == ["Synthèse", "Volet 1", "Volet 2", "Volet 3", "Listes"]
     result = CliRunner().invoke(
-        main, ["generate", "-d", "2A", "--plafond-volet1", "1000", "--plafond-volet2", "2000", "-o", str(tmp_path)]
+        main,
+        [
+            "generate",
+            "-d",
+            "2A",
+            "--plafond-volet1",
+            "1000",
+            "--plafond-volet2",
+            "2000",
+            "-o",
+            str(tmp_path),
+        ],
     )
     assert result.exit_code == 0, result.output
     book = load_workbook(tmp_path / "annexe3-bilan-financier-2A-2024.xlsx")
@@ -51,10 +62,14 @@ def test_every_numeric_and_category_input_is_validated(generated, plans, annexe)
     for sheet_plan in plan.volet_sheets():
         validations = book[sheet_plan.name].data_validations.dataValidation
         for cell in sheet_plan.of_kind(INPUT):
-            coordinate = book[sheet_plan.name].cell(row=cell.row + 1, column=cell.col + 1).coordinate
+            coordinate = (
+                book[sheet_plan.name].cell(row=cell.row + 1, column=cell.col + 1).coordinate
+            )
             found = [v for v in validations if coordinate in v.sqref]
             if cell.type in NUMERIC:
-                assert [(v.type, v.operator, v.formula1) for v in found] == [("decimal", "greaterThanOrEqual", "0")]
+                assert [(v.type, v.operator, v.formula1) for v in found] == [
+                    ("decimal", "greaterThanOrEqual", "0")
+                ]
                 assert "positif ou nul" in found[0].error
             elif cell.type == "category":
                 assert [(v.type, v.formula1) for v in found] == [("list", expr.CATEGORY_LIST)]
@@ -85,20 +100,34 @@ def test_formulas_carry_their_correct_cached_results(generated):
 
 def test_identification_block_is_prefilled(generated):
     sheet = load_workbook(generated["annexe-2"])["Volet 1"]
-    values = {sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=2).value for r in range(1, 12)}
+    values = {
+        sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=2).value for r in range(1, 12)
+    }
     assert values["Département"] == "23 - Creuse"
     assert values["Région"] == "Nouvelle-Aquitaine"
     assert values["Période"] == "du 01/01/2024 au 31/12/2024"
     assert values["PLAFOND DEPARTEMENT"] == 150000
-    assert sheet["A1"].value == "Construction du plan de financement - VOLET 1 - Période du 01/01/24 au 31/12/24"
+    assert (
+        sheet["A1"].value
+        == "Construction du plan de financement - VOLET 1 - Période du 01/01/24 au 31/12/24"
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-d", "20", "--plafond-volet1", "1", "--plafond-volet2", "1"], "Code département inconnu : « 20 »"),
-        (["-d", "23", "--plafond-volet1", "-5", "--plafond-volet2", "1"], "ne peut pas être négatif"),
-        (["-d", "23", "--plafond-volet1", "beaucoup", "--plafond-volet2", "1"], "n'est pas un montant"),
+        (
+            ["-d", "20", "--plafond-volet1", "1", "--plafond-volet2", "1"],
+            "Code département inconnu : « 20 »",
+        ),
+        (
+            ["-d", "23", "--plafond-volet1", "-5", "--plafond-volet2", "1"],
+            "ne peut pas être négatif",
+        ),
+        (
+            ["-d", "23", "--plafond-volet1", "beaucoup", "--plafond-volet2", "1"],
+            "n'est pas un montant",
+        ),
         (["-d", "23", "--plafond-volet1", "1"], "plafond du volet 2 : plafond manquant"),
         ([], "indiquez --departement"),
     ],
@@ -117,7 +146,9 @@ def test_allocations_csv_generates_every_departement(tmp_path):
         "23;150 000;400000;250000\n87;120000;300000,50;\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["generate", "--allocations", str(csv), "-o", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["generate", "--allocations", str(csv), "-o", str(tmp_path / "out")]
+    )
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == [
@@ -142,7 +173,9 @@ def test_allocations_csv_generates_every_departement(tmp_path):
 def test_bad_allocations_csv_writes_nothing(tmp_path, content, message):
     csv = tmp_path / "allocations.csv"
     csv.write_text(content, encoding="utf-8")
-    result = CliRunner().invoke(main, ["generate", "--allocations", str(csv), "-o", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["generate", "--allocations", str(csv), "-o", str(tmp_path / "out")]
+    )
     assert result.exit_code == 2
     assert message in result.output and "allocations.csv" in result.output
     assert not (tmp_path / "out").exists()
@@ -150,7 +183,18 @@ def test_bad_allocations_csv_writes_nothing(tmp_path, content, message):
 
 def test_ceiling_with_cents_is_kept_exactly(tmp_path):
     result = CliRunner().invoke(
-        main, ["generate", "-d", "974", "--plafond-volet1", "1 234,56", "--plafond-volet2", "10", "-o", str(tmp_path)]
+        main,
+        [
+            "generate",
+            "-d",
+            "974",
+            "--plafond-volet1",
+            "1 234,56",
+            "--plafond-volet2",
+            "10",
+            "-o",
+            str(tmp_path),
+        ],
     )
     assert result.exit_code == 0, result.output
     sheet = load_workbook(Path(tmp_path) / "annexe2-plan-de-financement-974-2024.xlsx")["Volet 1"]

@@ -18,8 +18,12 @@ def test_generated_workbook_matches_golden_files(fresh, index):
     workbook = fresh[index]
     golden = GOLDEN_DIR / workbook.stem
     assert golden.is_dir(), f"pas de référence pour {workbook.stem} : lancez make golden"
-    expected = {p.relative_to(golden).as_posix(): p.read_bytes() for p in golden.rglob("*") if p.is_file()}
+    expected = {
+        p.relative_to(golden).as_posix(): p.read_bytes() for p in golden.rglob("*") if p.is_file()
+    }
     actual = normalised_entries(workbook)
     assert sorted(actual) == sorted(expected)
     for name in expected:
-        assert actual[name] == expected[name], f"{name} differs from tests/golden (make golden, then review)"
+        assert actual[name] == expected[name], (
+            f"{name} differs from tests/golden (make golden, then review)"
+        )

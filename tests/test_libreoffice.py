@@ -81,7 +81,9 @@ def test_every_formula_libreoffice_computes_equals_ours(filled_and_recalculated,
 
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("annexe", ["annexe-2", "annexe-3"])
-def test_protection_and_validation_survive_a_libreoffice_round_trip(filled_and_recalculated, annexe):
+def test_protection_and_validation_survive_a_libreoffice_round_trip(
+    filled_and_recalculated, annexe
+):
     plan, _lines, recalculated = filled_and_recalculated[annexe]
     book = load_workbook(recalculated)
     for sheet_plan in plan.volet_sheets():

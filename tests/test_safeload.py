@@ -11,7 +11,6 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import hostile_files as hostile
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 from budget_tool import safeload
 from budget_tool.errors import WorkbookRefused
 from budget_tool.safeload import Limits, assert_defused, load_both, load_workbook, precheck
+from tests import hostile_files as hostile
 
 ENGLISH_LEAKS = ("error", "exception", "traceback", "there is no item", "not a zip", "unable to")
 
