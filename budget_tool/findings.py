@@ -159,7 +159,7 @@ _RULES = [
     ),
     Rule(
         "valeurs-non-recalculees",
-        I,
+        INFO,
         "Classeur non recalculé",
         "{count} formule(s) sans résultat enregistré (classeur écrit par un programme qui ne calcule pas) : les chiffres ont été recalculés par budget-tool.",
         family="recalcul",
@@ -268,7 +268,7 @@ _RULES = [
     ),
     Rule(
         "pour-info-non-compte",
-        I,
+        INFO,
         "Ligne « Pour info » non comptée",
         "Les montants des lignes « Pour info » (moyens de France Travail) sont affichés mais jamais comptés dans les besoins du département ni contre son plafond.",
         family="saisies",
@@ -299,7 +299,7 @@ _RULES = [
     ),
     Rule(
         "contribution-plafonnee",
-        I,
+        INFO,
         "Contribution plafonnée",
         "Les dépenses éligibles du volet {volet} appellent {found} de l'État, au-delà du plafond de {expected} : la contribution est limitée au plafond (art. 4.1 et 8).",
         "4.1",
