@@ -125,3 +125,84 @@ def generate(
         )
     for path in generate_many(all_params, out_dir):
         click.echo(f"Écrit : {path}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Rapport lisible (text) ou données (json).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Les avertissements comptent comme des erreurs (code de sortie 1).",
+)
+@click.option(
+    "--annotate",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Écrit une copie du classeur avec chaque constat en commentaire sur sa cellule (un seul fichier contrôlé).",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Couleurs dans le terminal (par défaut : si le terminal les gère).",
+)
+def check(files, fmt, strict, annotate, color) -> None:
+    """Contrôle des classeurs remplis : recalcule tout et signale chaque problème avec sa cellule.
+
+    Codes de sortie : 0 aucune erreur, 1 au moins une erreur (--strict : ou un avertissement),
+    2 mauvaise utilisation, 3 fichier refusé ou illisible. Plusieurs fichiers : chacun est
+    rapporté, le code le plus grave est renvoyé.
+
+    \b
+    Exemple :
+      budget-tool check annexe3-bilan-financier-23-2024.xlsx
+      budget-tool check --format json classeurs/*.xlsx > controles.json
+      budget-tool check annexe2.xlsx --annotate annexe2-annotee.xlsx
+    """
+    from budget_tool.check import check as check_file
+    from budget_tool.errors import UsageError
+    from budget_tool.report import to_json, to_text
+
+    if annotate and len(files) != 1:
+        raise UsageError("--annotate s'utilise avec un seul fichier.")
+    reports = [check_file(path) for path in files]
+    colour = color if color is not None else sys.stdout.isatty()
+    if fmt == "json":
+        click.echo(to_json(reports))
+    else:
+        click.echo("\n\n".join(to_text(report, colour) for report in reports))
+    if annotate:
+        from budget_tool.annotate import annotate as write_annotated
+
+        write_annotated(reports[0], annotate)
+        click.echo(f"Copie annotée écrite : {annotate}", err=True)
+    sys.exit(max(report.exit_code(strict) for report in reports))
+
+
+@main.command(context_settings=CONTEXT)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+)
+def rules(fmt) -> None:
+    """Liste les contrôles : code, gravité, article de la convention et message.
+
+    \b
+    Exemple :
+      budget-tool rules
+      budget-tool rules --format markdown > docs/regles.md
+    """
+    from budget_tool.catalogue_doc import catalogue_markdown, catalogue_text
+
+    click.echo(catalogue_markdown() if fmt == "markdown" else catalogue_text())

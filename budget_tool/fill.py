@@ -53,7 +53,9 @@ def input_getter(plan: WorkbookPlan, lines: LineValues):
     def get(sheet: str, row: int, col: int):
         cell = plan.sheet(sheet).cells[(row, col)]
         if (sheet, row, col) in by_cell:
-            return by_cell[(sheet, row, col)]
+            value = by_cell[(sheet, row, col)]
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            return Decimal(repr(value)) if numeric else value
         return cell.value if isinstance(cell.value, str) else None
 
     return get

@@ -58,6 +58,7 @@ class Finding:
 E, A, INFO = Severity.ERREUR, Severity.AVERTISSEMENT, Severity.INFORMATION
 _RULES = [
     # structure
+    Rule("fichier-refuse", E, "Fichier refusé ou illisible", "{found}", family="structure"),
     Rule(
         "classeur-non-reconnu",
         E,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from budget_tool import expr
 from budget_tool.atomic import atomic_path
+from budget_tool.fill import LineValues, input_getter
 from budget_tool.layout import build_plan
 from budget_tool.plan import FORMULA, INPUT, Cell, Parameters, SheetPlan, WorkbookPlan, compute
 from budget_tool.spec import Template
@@ -46,22 +47,20 @@ def generate_many(all_params: list[Parameters], out_dir: Path) -> list[Path]:
     return written
 
 
-def write_workbook(plan: WorkbookPlan, target: Path) -> None:
-    values = compute(plan, lambda sheet, row, col: _prefill(plan, sheet, row, col))
+def write_workbook(plan: WorkbookPlan, target: Path, lines: LineValues | None = None) -> None:
+    """Write the plan; ``lines`` fills input cells, as if typed and saved by a spreadsheet
+    (every cached result then matches the inputs)."""
+    inputs = input_getter(plan, lines or {})
+    values = compute(plan, inputs)
     with atomic_path(target) as temporary:
-        _Writer(plan, values, temporary).write()
-
-
-def _prefill(plan: WorkbookPlan, sheet: str, row: int, col: int) -> expr.Value:
-    value = plan.sheet(sheet).cells[(row, col)].value
-    return value if isinstance(value, Decimal | str) else None
+        _Writer(plan, values, temporary, inputs).write()
 
 
 class _Writer:
-    def __init__(self, plan: WorkbookPlan, values: dict, path: Path) -> None:
+    def __init__(self, plan: WorkbookPlan, values: dict, path: Path, inputs) -> None:
         import xlsxwriter
 
-        self.plan, self.values = plan, values
+        self.plan, self.values, self.inputs = plan, values, inputs
         self.book = xlsxwriter.Workbook(
             str(path), {"strings_to_formulas": False, "strings_to_urls": False}
         )
@@ -132,8 +131,10 @@ class _Writer:
 
     def _cell(self, sheet, plan: SheetPlan | None, cell: Cell) -> None:
         fmt = self._format(cell.style, cell.type)
-        value = cell.value
-        if cell.kind == FORMULA:
+        value = self.inputs(sheet.name, cell.row, cell.col) if cell.kind == INPUT else cell.value
+        if isinstance(value, dt.date):
+            sheet.write_datetime(cell.row, cell.col, dt.datetime.combine(value, dt.time()), fmt)
+        elif cell.kind == FORMULA:
             assert cell.node is not None
             cached = self.values[(sheet.name, cell.row, cell.col)]
             sheet.write_formula(
@@ -141,7 +142,7 @@ class _Writer:
             )
         elif value is None:
             sheet.write_blank(cell.row, cell.col, None, fmt)
-        elif isinstance(value, Decimal):
+        elif isinstance(value, Decimal | int | float) and not isinstance(value, bool):
             sheet.write_number(cell.row, cell.col, float(value), fmt)
         else:
             sheet.write_string(cell.row, cell.col, str(value), fmt)

@@ -100,6 +100,25 @@ class Synthesis:
 
 
 @dataclass(frozen=True)
+class Checks:
+    """What the checker needs to know about the lines and figures, by column or anchor key."""
+
+    line_amount: str  # the column holding a line's amount
+    line_texts: tuple[str, ...] = ()  # free-text columns scanned for ineligible expenses
+    units: tuple[str, ...] = ()  # (number of units, unit cost), annexe 3
+    lump: str = ""  # the lump-sum column, used when the units are not both given
+    period: tuple[str, ...] = ()  # (start, end) date columns
+    delta: tuple[str, ...] = ()  # (amount asked, delta in euros), annexe 2
+    ceiling_amount: str = ""  # synthesis column compared with the ceiling (art. 4.1)
+    ceiling_base: str = ""  # annexe 3: eligible expenses, which x rate give the uncapped share
+    ceiling_rate: str = ""
+    cofinancing_volet: int = 0  # art. 3.3: volet whose State share is capped
+    cofinancing_share: str = ""  # anchor of that share on the volet sheet
+    cofinancing_cost: str = ""  # anchor of the total cost it is a share of
+    cofinancing_rate: str = "0.5"
+
+
+@dataclass(frozen=True)
 class Category:
     label: str
     eligible: bool
@@ -123,6 +142,7 @@ class Template:
     volet_total_label: str
     volets: tuple[Volet, ...]
     synthesis: Synthesis
+    checks: Checks | None = None
     categories: tuple[Category, ...] = field(default=())
     lists_sheet: str = "Listes"
 

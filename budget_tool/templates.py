@@ -19,6 +19,7 @@ from budget_tool.errors import TemplateError
 from budget_tool.spec import (
     VALUE_TYPES,
     Category,
+    Checks,
     Column,
     ExtraRow,
     Figure,
@@ -98,6 +99,7 @@ def _build_template(path: Path, data: dict[str, Any]) -> Template:
         columns=columns,
         volets=volets,
         synthesis=_build_synthesis(data["synthesis"]),
+        checks=_build_checks(data["checks"]) if "checks" in data else None,
         categories=categories,
     )
 
@@ -141,6 +143,11 @@ def _build_synthesis(raw: dict[str, Any]) -> Synthesis:
         _make(Figure, f, f"synthesis.figures[{i}]") for i, f in enumerate(raw["figures"])
     )
     return _make(Synthesis, raw, "synthesis", columns=columns, figures=figures)
+
+
+def _build_checks(raw: dict[str, Any]) -> Checks:
+    tuples = {k: tuple(raw[k]) for k in ("line_texts", "units", "period", "delta") if k in raw}
+    return _make(Checks, raw, "checks", **tuples)
 
 
 def _load_categories(path: Path) -> tuple[Category, ...]:

@@ -1,0 +1,97 @@
+"""``check(path) -> Report``: read a workbook through its template, recompute, run every rule."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from budget_tool.errors import WorkbookRefused
+from budget_tool.findings import finding
+from budget_tool.plan import compute
+from budget_tool.reader import NotOurWorkbook, read_workbook
+from budget_tool.report import Report, VoletFigures
+from budget_tool.rules import RULES, Context
+from budget_tool.safeload import DEFAULT_LIMITS, Limits
+from budget_tool.templates import ANNEXES, load_template
+
+
+def check(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Report:
+    """Check one workbook; a file that cannot be read gives a refused report, never an exception."""
+    path = Path(path)
+    try:
+        workbook = read_workbook(path, limits)
+    except NotOurWorkbook as exc:
+        known = ", ".join(load_template(t).label for t in ANNEXES)
+        return Report.refused_file(
+            path, exc.reason, finding(exc.code, None, exc.found, known=known)
+        )
+    except WorkbookRefused as exc:
+        return Report.refused_file(path, exc.reason, finding("fichier-refuse", None, exc.reason))
+    values = compute(workbook.plan, workbook.input_value)
+    context = Context(workbook, values)
+    findings = []
+    for _codes, rule in RULES:
+        findings.extend(rule(context))
+    return Report(
+        path=path,
+        annexe=workbook.template.id,
+        template_version=workbook.template.version,
+        departement=workbook.plan.params.code,
+        departement_nom=workbook.plan.params.nom,
+        region=workbook.plan.params.region,
+        year=workbook.plan.params.year,
+        sha256=workbook.precheck.sha256,
+        findings=findings,
+        volets=_figures(context),
+        totals=_totals(context),
+        lines=_lines(context),
+    )
+
+
+def _figures(ctx: Context) -> list[VoletFigures]:
+    columns = [c for c in ctx.workbook.template.synthesis.columns if c.formula]
+    labels = {c.key: c.header for c in columns}
+    types = {c.key: c.type for c in columns}
+    result = []
+    for number, ceiling in sorted(ctx.plan.params.ceilings.items()):
+        figures = {c.key: ctx.synthesis_value(number, c.key) for c in columns}
+        numbers = {k: v for k, v in figures.items() if isinstance(v, Decimal)}
+        result.append(VoletFigures(number, ceiling, numbers, labels, types))
+    return result
+
+
+def _totals(ctx: Context) -> dict[str, Decimal]:
+    synthesis = ctx.plan.synthesis
+    totals = {}
+    for key, (row, col) in synthesis.anchors.items():
+        value = ctx.values.get((synthesis.name, row, col))
+        if isinstance(value, Decimal) and not key.startswith("ident."):
+            totals[key] = value
+    return totals
+
+
+def _lines(ctx: Context) -> list[dict[str, object]]:
+    """Every line that holds an amount, in long format (for pivot tables and consolidation)."""
+    template = ctx.workbook.template
+    result = []
+    for sheet in ctx.plan.volet_sheets():
+        if sheet.name not in ctx.workbook.sheets:
+            continue
+        for line in sheet.lines:
+            amount = ctx.line_amount(sheet, line)
+            if not amount:
+                continue
+            row = {
+                "volet": sheet.volet,
+                "feuille": sheet.name,
+                "ligne": line.row + 1,
+                "section": line.section,
+                "groupe": line.group,
+                "libelle": line.label,
+                "compte": line.counted,
+            }
+            for column in template.columns:
+                value = ctx.values.get((sheet.name, line.row, ctx.col(column.key)))
+                row[column.key] = value if not hasattr(value, "code") else str(value)
+            result.append(row)
+    return result

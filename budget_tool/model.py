@@ -1,0 +1,77 @@
+"""A filled workbook as read: for every planned cell, what the file holds and what it shows.
+
+``raw`` is what was typed or written (a constant, or a formula as text), ``cached`` the value the
+spreadsheet saved with it. Nothing here is trusted: the rules compare it with the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from budget_tool import expr
+from budget_tool.plan import WorkbookPlan
+from budget_tool.safeload import Precheck
+from budget_tool.spec import Template
+
+
+@dataclass(frozen=True)
+class CellRead:
+    raw: object  # constant, or formula text starting with "="
+    cached: object  # saved result of a formula, or the constant again
+    is_error: bool = False  # the cell holds an error value such as #REF!
+
+    @property
+    def is_formula(self) -> bool:
+        return isinstance(self.raw, str) and self.raw.startswith("=")
+
+
+EMPTY = CellRead(None, None)
+
+
+@dataclass
+class SheetRead:
+    name: str
+    state: str = "visible"  # visible, hidden or veryHidden
+    protected: bool = True
+    cells: dict[tuple[int, int], CellRead] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based bounds
+    stray: list[tuple[int, int, object]] = field(default_factory=list)  # data outside the plan
+
+    def get(self, row: int, col: int) -> CellRead:
+        return self.cells.get((row, col), EMPTY)
+
+
+@dataclass
+class FilledWorkbook:
+    path: Path
+    template: Template
+    plan: WorkbookPlan
+    sheets: dict[str, SheetRead]
+    extra_sheets: list[str]
+    precheck: Precheck
+    identification: dict[str, str] = field(default_factory=dict)
+
+    def read(self, sheet: str, row: int, col: int) -> CellRead:
+        found = self.sheets.get(sheet)
+        return found.get(row, col) if found else EMPTY
+
+    def input_value(self, sheet: str, row: int, col: int) -> expr.Value:
+        """An input as the spreadsheet sees it in formulas (a typed formula gives its result)."""
+        cell = self.read(sheet, row, col)
+        return to_value(cell.cached if cell.is_formula else cell.raw, cell.is_error)
+
+
+def to_value(value: object, is_error: bool = False) -> expr.Value:
+    """openpyxl's Python values -> the formula language's values (exact decimals)."""
+    if is_error:
+        return expr.ExcelError(str(value))
+    if value is None or isinstance(value, bool | str | Decimal):
+        return value
+    if isinstance(value, int | float):
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if isinstance(value, datetime | date):
+        return value  # type: ignore[return-value]  # dates are never used in arithmetic here
+    return str(value)

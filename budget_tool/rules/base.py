@@ -1,0 +1,92 @@
+"""What every rule gets (``Context``) and how a rule says which codes it emits (``@rule``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from budget_tool import expr
+from budget_tool.findings import CATALOGUE, Finding
+from budget_tool.layout import column_index
+from budget_tool.model import FilledWorkbook
+from budget_tool.plan import Line, SheetPlan
+from budget_tool.refs import CellRef
+
+RuleFunction = Callable[["Context"], Iterable[Finding]]
+RULES: list[tuple[tuple[str, ...], RuleFunction]] = []
+
+
+def rule(*codes: str) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a rule with the codes it may emit; they must be in the catalogue."""
+    unknown = [code for code in codes if code not in CATALOGUE]
+    if unknown:
+        raise ValueError(f"codes absents du catalogue : {unknown}")
+
+    def register(function: RuleFunction) -> RuleFunction:
+        RULES.append((codes, function))
+        return function
+
+    return register
+
+
+@dataclass
+class Context:
+    workbook: FilledWorkbook
+    values: dict[tuple[str, int, int], expr.Value]  # recomputed from the inputs
+    broken: set[str] = field(default_factory=set)  # sheets whose rows no longer match the plan
+
+    @property
+    def plan(self):
+        return self.workbook.plan
+
+    @property
+    def checks(self):
+        return self.workbook.template.checks
+
+    def ref(self, sheet: str, row: int, col: int) -> CellRef:
+        return CellRef(sheet, row, col)
+
+    def sheets(self) -> Iterator[SheetPlan]:
+        """Planned sheets present in the file whose rows are where the plan puts them."""
+        for sheet in self.plan.sheets:
+            if sheet.name in self.workbook.sheets and sheet.name not in self.broken:
+                yield sheet
+
+    def volet_sheets(self) -> Iterator[SheetPlan]:
+        return (sheet for sheet in self.sheets() if sheet.volet is not None)
+
+    def col(self, key: str) -> int:
+        return column_index(self.workbook.template.column(key))
+
+    def line_value(self, sheet: SheetPlan, line: Line, key: str) -> expr.Value:
+        return self.workbook.input_value(sheet.name, line.row, self.col(key))
+
+    def computed(self, sheet: str, row: int, col: int) -> expr.Value:
+        return self.values.get((sheet, row, col))
+
+    def line_amount(self, sheet: SheetPlan, line: Line) -> Decimal:
+        value = self.computed(sheet.name, line.row, self.col(self.checks.line_amount))
+        return value if isinstance(value, Decimal) else Decimal(0)
+
+    def has_amount(self, sheet: SheetPlan, line: Line) -> bool:
+        """An amount was entered, even as text that the spreadsheet does not count."""
+        if self.line_amount(sheet, line):
+            return True
+        keys = [self.checks.line_amount, self.checks.lump, *self.checks.units]
+        return any(
+            isinstance(self.line_value(sheet, line, key), str)
+            and str(self.line_value(sheet, line, key)).strip()
+            for key in keys
+            if key and self.workbook.template.column(key).input
+        )
+
+    def synthesis_value(self, volet: int | None, key: str) -> expr.Value:
+        """A synthesis figure recomputed: a volet's row (or the total row when volet is None)."""
+        synthesis = self.plan.synthesis
+        anchor = f"volet{volet}.row" if volet is not None else f"total.{key}"
+        if anchor not in synthesis.anchors:
+            return None
+        row, _ = synthesis.anchors[anchor]
+        col = [c.key for c in self.workbook.template.synthesis.columns].index(key)
+        return self.values.get((synthesis.name, row, col))

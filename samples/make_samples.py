@@ -1,0 +1,211 @@
+"""Make the sample workbooks of ``samples/``: clean ones and the mistakes finance officers make.
+
+Run by ``make samples``. Each faulty sample changes one thing in a clean workbook, the way a
+person or a program would: a value typed as text, a formula overwritten, rows inserted, a cached
+total forged... ``samples/expected.json`` says, for each file, which codes ``budget-tool check``
+must report as erreur or avertissement (written here from the mistake made, never from the
+checker's output); informations are not listed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import tempfile
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from budget_tool import sampledata  # noqa: E402
+from budget_tool.fill import fill_workbook  # noqa: E402
+from budget_tool.generate import write_workbook  # noqa: E402
+from budget_tool.layout import build_plan  # noqa: E402
+from budget_tool.libreoffice import convert, soffice  # noqa: E402
+from budget_tool.plan import Parameters  # noqa: E402
+from budget_tool.templates import load_template  # noqa: E402
+
+PARAMS = Parameters(
+    "23",
+    "Creuse",
+    "Nouvelle-Aquitaine",
+    2024,
+    "2024-23-001",
+    {1: Decimal("150000"), 2: Decimal("400000"), 3: Decimal("250000")},
+)
+EXPECTED: dict[str, list[str]] = {}
+
+
+def _plan(annexe: str):
+    return build_plan(load_template(annexe), PARAMS)
+
+
+def _write(name: str, annexe: str, lines, expected: list[str]) -> Path:
+    target = HERE / name
+    write_workbook(_plan(annexe), target, lines)
+    EXPECTED[name] = expected
+    return target
+
+
+def _first_line(lines, volet: int, key: str = "montant_delta"):
+    return next(k for k in sorted(lines) if k[0] == volet and key in lines[k])
+
+
+def annexe2_samples() -> None:
+    plan = _plan("annexe-2")
+    clean = sampledata.plan_lines(plan)
+    _write("annexe2-23-2024-conforme.xlsx", "annexe-2", clean, [])
+
+    over = {k: dict(v) for k, v in clean.items()}
+    key = _first_line(over, 1)
+    over[key]["montant_delta"] = over[key]["montant_delta"] + Decimal("60000")
+    over[key]["cible_eur"] = over[key]["cible_eur"] + Decimal("60000")
+    _write("annexe2-23-2024-plafond-depasse.xlsx", "annexe-2", over, ["plafond-depasse"])
+
+    text = {k: dict(v) for k, v in clean.items()}
+    key = _first_line(text, 2)
+    text[key]["montant_delta"] = "12 500,00 €"
+    text[key]["existant_etp"] = "1,5"
+    _write("annexe2-23-2024-montants-en-texte.xlsx", "annexe-2", text, ["nombre-en-texte"])
+
+    # Protection removed, then the volet 2 State share typed over: 100 % of the cost.
+    source = HERE / "annexe2-23-2024-conforme.xlsx"
+    _edit_with_openpyxl(
+        source, HERE / "annexe2-23-2024-cofinancement-ecrase.xlsx", plan, _overwrite_state_share
+    )
+    EXPECTED["annexe2-23-2024-cofinancement-ecrase.xlsx"] = [
+        "formule-remplacee",
+        "cofinancement-volet2",
+        "protection-retiree",
+    ]
+
+
+def _overwrite_state_share(book, plan) -> None:
+    sheet_plan = plan.sheet("Volet 2")
+    row, col = sheet_plan.anchors["part_etat"]
+    sheet = book["Volet 2"]
+    sheet.protection.sheet = False
+    cost = sum(
+        v["montant_delta"]
+        for k, v in sampledata.plan_lines(plan).items()
+        if k[0] == 2 and "montant_delta" in v
+    )
+    sheet.cell(row=row + 1, column=col + 1).value = float(cost)  # "the State pays it all"
+
+
+def annexe3_samples() -> None:
+    plan = _plan("annexe-3")
+    clean = sampledata.bilan_lines(plan)
+    _write("annexe3-23-2024-conforme.xlsx", "annexe-3", clean, [])
+
+    bad = {k: dict(v) for k, v in clean.items()}
+    keys = sorted(k for k in bad if k[0] == 2)
+    bad[keys[0]].update(
+        nature="Nuitées d'hôtel des intervenants", categorie="Frais de mission : hébergement"
+    )
+    bad[keys[1]].update(objet="Billets de train pour le séminaire")  # eligible category kept
+    _write(
+        "annexe3-23-2024-depenses-ineligibles.xlsx",
+        "annexe-3",
+        bad,
+        ["depense-ineligible", "libelle-suspect"],
+    )
+
+    dates = {k: dict(v) for k, v in clean.items()}
+    key = sorted(k for k in dates if k[0] == 1)[0]
+    dates[key].update(date_debut=date(2023, 12, 1), date_fin=date(2023, 11, 30))
+    _write(
+        "annexe3-23-2024-dates-hors-periode.xlsx",
+        "annexe-3",
+        dates,
+        ["date-hors-periode", "periode-inversee"],
+    )
+
+    missing = {k: dict(v) for k, v in clean.items()}
+    key = sorted(k for k in missing if k[0] == 3)[0]
+    missing[key].pop("categorie")
+    _write("annexe3-23-2024-sans-categorie.xlsx", "annexe-3", missing, ["montant-sans-categorie"])
+
+    source = HERE / "annexe3-23-2024-conforme.xlsx"
+    _edit_with_openpyxl(source, HERE / "annexe3-23-2024-lignes-inserees.xlsx", plan, _insert_rows)
+    EXPECTED["annexe3-23-2024-lignes-inserees.xlsx"] = ["libelle-deplace", "protection-retiree"]
+
+    _forge_cached_total(source, HERE / "annexe3-23-2024-total-falsifie.xlsx", plan)
+    EXPECTED["annexe3-23-2024-total-falsifie.xlsx"] = ["total-incoherent"]
+
+
+def _insert_rows(book, plan) -> None:
+    sheet = book["Volet 1"]
+    sheet.protection.sheet = False
+    first_line = plan.sheet("Volet 1").lines[0].row
+    sheet.insert_rows(first_line + 1, 2)
+
+
+def _edit_with_openpyxl(source: Path, target: Path, plan, edit) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(source)
+    edit(book, plan)
+    book.save(target)
+
+
+def _forge_cached_total(source: Path, target: Path, plan) -> None:
+    """Change the cached result of the volet 1 total in the XML, as a forger would."""
+    sheet_plan = plan.sheet("Volet 1")
+    row, col = sheet_plan.anchors["total.montant"]
+    address = f"{chr(ord('A') + col)}{row + 1}"
+    index = [s.name for s in plan.sheets].index("Volet 1") + 1
+    part = f"xl/worksheets/sheet{index}.xml"
+    with zipfile.ZipFile(source) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    xml = entries[part].decode("utf-8")
+    pattern = re.compile(rf'(<c r="{address}"[^>]*>(?:<f>[^<]*</f>)?<v>)([^<]*)(</v>)')
+    xml, count = pattern.subn(
+        lambda m: f"{m.group(1)}{float(m.group(2)) + 5000:g}{m.group(3)}", xml
+    )
+    assert count == 1, f"cellule {address} introuvable dans {part}"
+    entries[part] = xml.encode("utf-8")
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+
+
+def libreoffice_sample() -> None:
+    """A clean annexe 3 filled by a program, then opened and saved by LibreOffice Calc."""
+    if soffice() is None:
+        print(
+            "LibreOffice absent : l'exemple enregistré par LibreOffice n'est pas refait.",
+            file=sys.stderr,
+        )
+        return
+    plan = _plan("annexe-3")
+    with tempfile.TemporaryDirectory() as scratch:
+        empty = Path(scratch) / "vide.xlsx"
+        write_workbook(plan, empty)
+        filled = Path(scratch) / "annexe3-23-2024-libreoffice.xlsx"
+        fill_workbook(plan, empty, filled, sampledata.bilan_lines(plan, seed=7))
+        (saved,) = convert([filled], Path(scratch) / "lo")
+        shutil.copy(saved, HERE / "annexe3-23-2024-libreoffice.xlsx")
+    EXPECTED["annexe3-23-2024-libreoffice.xlsx"] = []
+
+
+def main() -> None:
+    for old in HERE.glob("*.xlsx"):
+        old.unlink()
+    annexe2_samples()
+    annexe3_samples()
+    libreoffice_sample()
+    (HERE / "expected.json").write_text(
+        json.dumps(EXPECTED, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    for name in sorted(EXPECTED):
+        print(f"{name:<50} {', '.join(EXPECTED[name]) or 'conforme'}")
+
+
+if __name__ == "__main__":
+    main()
