@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format golden samples bench clean
+.PHONY: install demo test lint format golden samples docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ golden: $(STAMP)
 
 samples: $(STAMP)
 	$(BIN)/python samples/make_samples.py
+
+docs: $(STAMP)
+	$(BIN)/budget-tool rules --format markdown > docs/regles.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -205,4 +205,7 @@ def rules(fmt) -> None:
     """
     from budget_tool.catalogue_doc import catalogue_markdown, catalogue_text
 
-    click.echo(catalogue_markdown() if fmt == "markdown" else catalogue_text())
+    if fmt == "markdown":
+        click.echo(catalogue_markdown(), nl=False)
+    else:
+        click.echo(catalogue_text())

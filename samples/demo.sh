@@ -7,3 +7,13 @@ rm -rf "$OUT"
 echo "== budget-tool generate : Creuse (23), 2024, trois volets"
 "$BIN/budget-tool" generate --departement 23 --year 2024 --plafond-volet1 150000 \
   --plafond-volet2 400000 --plafond-volet3 250000 -o "$OUT"
+
+echo
+echo "== budget-tool check : un bilan conforme"
+"$BIN/budget-tool" check samples/annexe3-23-2024-conforme.xlsx || true
+echo
+echo "== budget-tool check : un bilan avec des dépenses inéligibles (code de sortie 1 attendu)"
+"$BIN/budget-tool" check samples/annexe3-23-2024-depenses-ineligibles.xlsx || echo "(code de sortie $?)"
+echo
+echo "== budget-tool check : un plan de financement qui dépasse le plafond du volet 1"
+"$BIN/budget-tool" check samples/annexe2-23-2024-plafond-depasse.xlsx || echo "(code de sortie $?)"
