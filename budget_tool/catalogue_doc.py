@@ -11,6 +11,7 @@ FAMILIES = {
     "saisies": "Saisies",
     "plafonds": "Plafonds et cofinancement (art. 4.1 et 3.3)",
     "eligibilite": "Éligibilité des dépenses (art. 4.2)",
+    "consolidation": "Consolidation régionale",
 }
 
 

@@ -209,3 +209,98 @@ def rules(fmt) -> None:
         click.echo(catalogue_markdown(), nl=False)
     else:
         click.echo(catalogue_text())
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Classeur de synthèse à écrire (.xlsx).",
+)
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier où écrire les tables en CSV (synthese, anomalies, lignes, fichiers).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier JSON avec toutes les tables.",
+)
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Écrit la synthèse même si des fichiers sont refusés (ils y sont listés).",
+)
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Aucune barre de progression ni résumé (pour les scripts)."
+)
+def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet) -> None:
+    """Consolide les annexes reçues des départements d'une région (fichiers ou dossiers).
+
+    Chaque fichier est contrôlé comme par « check » ; annexes 2 et 3 d'un même département sont
+    rapprochées ; la synthèse donne par département et par volet le plafond, le prévu, le
+    déclaré, l'éligible, la contribution due, l'avance versée et le solde ou le trop-perçu
+    (art. 6 et 8). Les fichiers de verrouillage, cachés et nos propres synthèses sont ignorés.
+    Par défaut, si un fichier est refusé, rien n'est écrit (code de sortie 3).
+
+    \b
+    Exemple :
+      budget-tool consolidate retours/ -o consolidation-2024.xlsx
+      budget-tool consolidate retours/ -o synthese.xlsx --csv tables/ --json synthese.json
+    """
+    from budget_tool.consolidate import consolidate as run
+    from budget_tool.summary import to_json, write_csv, write_summary
+
+    csv_names = ("synthese", "anomalies", "lignes", "fichiers")
+    outputs = [p for p in (output, json_path) if p] + [
+        csv_dir / f"{n}.csv" for n in csv_names if csv_dir
+    ]
+    result = _run_with_progress(run, inputs, outputs, quiet)
+    if result.refused and not keep_going:
+        for item in result.refused:
+            click.echo(f"Refusé : {item.path} : {item.reason}", err=True)
+        click.echo(
+            "Rien n'a été écrit. Corrigez ou retirez ces fichiers, ou relancez avec --keep-going.",
+            err=True,
+        )
+        sys.exit(3)
+    write_summary(result, output)
+    if csv_dir:
+        write_csv(result, csv_dir)
+    if json_path:
+        from budget_tool.atomic import write_bytes_atomic
+
+        write_bytes_atomic(json_path, to_json(result).encode("utf-8"))
+    if not quiet:
+        _say_consolidation(result, output)
+    sys.exit(3 if result.refused else 0)
+
+
+def _run_with_progress(run, inputs, outputs, quiet):
+    if quiet or not sys.stderr.isatty():
+        return run(inputs, outputs=outputs)
+    with click.progressbar(length=0, label="Contrôle des fichiers", file=sys.stderr) as bar:
+
+        def step(item) -> None:
+            bar.length = (bar.length or 0) + 1
+            bar.update(1, item.path.name)
+
+        return run(inputs, progress=step, outputs=outputs)
+
+
+def _say_consolidation(result, output) -> None:
+    statuses: dict[str, int] = {}
+    for item in result.files:
+        statuses[item.status] = statuses.get(item.status, 0) + 1
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+    click.echo(f"Fichiers : {counts}.")
+    for item in result.files:
+        if item.status != "retenu":
+            click.echo(f"  {item.status} : {item.path.name} ({item.reason})")
+    click.echo(f"Synthèse écrite : {output}")

@@ -331,6 +331,31 @@ _RULES = [
         "eligibilite",
     ),
 ]
+_RULES += [
+    # consolidation: said of a set of files, not of one file
+    Rule(
+        "doublon-departement",
+        A,
+        "Département présent deux fois",
+        "Deux fichiers pour le département {departement} et l'{annexe} : {found} est retenu (le plus récent), {other} est écarté.",
+        family="consolidation",
+    ),
+    Rule(
+        "plafonds-differents",
+        E,
+        "Plafonds différents entre annexes",
+        "Le plafond du volet {volet} diffère entre l'annexe 2 ({expected}) et l'annexe 3 ({found}).",
+        "4.1",
+        "consolidation",
+    ),
+    Rule(
+        "annexe-manquante",
+        INFO,
+        "Annexe manquante",
+        "Aucune {annexe} reçue pour le département {departement}.",
+        family="consolidation",
+    ),
+]
 CATALOGUE: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 
 

@@ -17,3 +17,11 @@ echo "== budget-tool check : un bilan avec des dépenses inéligibles (code de s
 echo
 echo "== budget-tool check : un plan de financement qui dépasse le plafond du volet 1"
 "$BIN/budget-tool" check samples/annexe2-23-2024-plafond-depasse.xlsx || echo "(code de sortie $?)"
+
+echo
+echo "== budget-tool consolidate : les retours de cinq départements de Nouvelle-Aquitaine"
+"$BIN/budget-tool" consolidate samples/region -o "$OUT/consolidation-nouvelle-aquitaine-2024.xlsx" \
+  --csv "$OUT/tables" --json "$OUT/consolidation.json"
+echo
+echo "Synthèse par département et par volet ($OUT/tables/synthese.csv) :"
+cut -d, -f1,2,4,5,11,12,13,14,19 "$OUT/tables/synthese.csv" | column -s, -t

@@ -194,12 +194,63 @@ def libreoffice_sample() -> None:
     EXPECTED["annexe3-23-2024-libreoffice.xlsx"] = []
 
 
+REGION = (  # (code, ceilings of volets 1, 2, 3, annexe 3 received, a mistake)
+    ("19", (Decimal("120000"), Decimal("310000"), None), True, "underspent"),
+    ("23", (Decimal("150000"), Decimal("400000"), Decimal("250000")), True, None),
+    ("24", (Decimal("180000"), Decimal("520000"), None), True, "ineligible"),
+    ("87", (Decimal("160000"), Decimal("450000"), Decimal("300000")), True, "overspent"),
+    ("86", (Decimal("140000"), Decimal("380000"), None), False, None),
+)
+
+
+def region_samples() -> None:
+    """What a DREETS receives from the départements of Nouvelle-Aquitaine (an excerpt)."""
+    from budget_tool.departements import lookup
+
+    folder = HERE / "region"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    for code, ceilings, with_bilan, mistake in REGION:
+        dep = lookup(code)
+        params = Parameters(
+            dep.code,
+            dep.nom,
+            dep.region,
+            2024,
+            f"2024-{code}-001",
+            {i + 1: c for i, c in enumerate(ceilings) if c is not None},
+        )
+        plan2 = build_plan(load_template("annexe-2"), params)
+        write_workbook(
+            plan2,
+            folder / f"annexe2-plan-de-financement-{code}-2024.xlsx",
+            sampledata.plan_lines(plan2, seed=int(code)),
+        )
+        if not with_bilan:
+            continue
+        plan3 = build_plan(load_template("annexe-3"), params)
+        use = {"overspent": Decimal("1.1"), "underspent": Decimal("0.45")}.get(
+            mistake or "", Decimal("0.85")
+        )
+        lines = {
+            k: dict(v) for k, v in sampledata.bilan_lines(plan3, seed=int(code), use=use).items()
+        }
+        if mistake == "ineligible":
+            key = sorted(k for k in lines if k[0] == 2)[0]
+            lines[key].update(
+                nature="Location de salles pour les ateliers",
+                categorie="Frais généraux : location de salles",
+            )
+        write_workbook(plan3, folder / f"annexe3-bilan-financier-{code}-2024.xlsx", lines)
+
+
 def main() -> None:
     for old in HERE.glob("*.xlsx"):
         old.unlink()
     annexe2_samples()
     annexe3_samples()
     libreoffice_sample()
+    region_samples()
     (HERE / "expected.json").write_text(
         json.dumps(EXPECTED, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

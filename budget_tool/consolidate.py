@@ -1,0 +1,226 @@
+"""Many returned workbooks -> one regional summary: per département and volet, the ceilings,
+the amounts planned and declared, the State contribution and what is still owed or to refund
+(art. 6 and 8), and every finding. ``consolidate(paths)`` returns pandas DataFrames; writing the
+summary workbook, CSV and JSON is done by ``summary.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from budget_tool.check import check
+from budget_tool.errors import UsageError
+from budget_tool.findings import Finding, Severity, finding
+from budget_tool.report import Report
+from budget_tool.sanitize import clean_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
+OUTPUT_MARKER = "budget-tool-consolidation"  # custom property written in our own summaries
+ANNEXE_NAMES = {"annexe-2": "annexe 2", "annexe-3": "annexe 3"}
+
+
+@dataclass
+class InputFile:
+    path: Path
+    status: str = "retenu"  # retenu, écarté, refusé, ignoré
+    reason: str = ""
+    report: Report | None = None
+
+
+@dataclass
+class Consolidation:
+    files: list[InputFile]
+    findings: list[tuple[InputFile | None, Finding]] = field(default_factory=list)
+    year: int | None = None
+    synthese: pd.DataFrame | None = None
+    anomalies: pd.DataFrame | None = None
+    lignes: pd.DataFrame | None = None
+    fichiers: pd.DataFrame | None = None
+
+    @property
+    def refused(self) -> list[InputFile]:
+        return [f for f in self.files if f.status == "refusé"]
+
+
+def discover(inputs: Iterable[Path]) -> list[InputFile]:
+    """Files named, and the files of folders named; lock, hidden and our own files set aside."""
+    found: list[InputFile] = []
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            found += [_classify(p) for p in sorted(item.rglob("*")) if p.is_file()]
+        elif item.exists():
+            found.append(_classify(item))
+        else:
+            raise UsageError(f"{item} : fichier ou dossier introuvable.")
+    return found
+
+
+def refuse_outputs_over_inputs(files: list[InputFile], outputs: Iterable[str | Path]) -> None:
+    inputs = {item.path.resolve() for item in files}
+    for output in outputs:
+        if Path(output).resolve() in inputs:
+            raise UsageError(
+                f"{output} : la sortie ne peut pas être l'un des fichiers à consolider."
+            )
+
+
+def _classify(path: Path) -> InputFile:
+    name = path.name
+    if name.startswith("~$") or name.startswith(".~lock."):
+        return InputFile(path, "ignoré", "fichier de verrouillage d'Excel ou de LibreOffice")
+    if name.startswith(".") or any(part.startswith(".") for part in path.parent.parts[-1:]):
+        return InputFile(path, "ignoré", "fichier caché")
+    if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+        return InputFile(path, "ignoré", f"extension « {path.suffix} » : pas un classeur")
+    if _is_our_output(path):
+        return InputFile(path, "ignoré", "consolidation produite par budget-tool")
+    return InputFile(path)
+
+
+def _is_our_output(path: Path) -> bool:
+    """Our summaries carry a marker in docProps/custom.xml; read cheaply, without openpyxl."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("docProps/custom.xml")
+            if info.file_size > 100_000:
+                return False
+            return OUTPUT_MARKER.encode() in archive.read(info)
+    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return False
+
+
+def consolidate(
+    inputs: Iterable[str | Path],
+    progress: Callable[[InputFile], None] | None = None,
+    outputs: Iterable[str | Path] = (),
+) -> Consolidation:
+    """Check every input, pair annexes 2 and 3 per département, build the tables.
+
+    ``outputs`` are the files the caller will write: one that is also an input is refused
+    before anything is read.
+    """
+    files = discover([Path(p) for p in inputs])
+    refuse_outputs_over_inputs(files, outputs)
+    for item in files:
+        if item.status == "retenu":
+            item.report = check(item.path)
+            if item.report.refused is not None:
+                item.status, item.reason = "refusé", item.report.refused
+        if progress:
+            progress(item)
+    result = Consolidation(files)
+    result.year = _single_year(files)
+    chosen = _choose_duplicates(result)
+    _cross_checks(result, chosen)
+    from budget_tool.tables import build_tables
+
+    build_tables(result, chosen)
+    return result
+
+
+def _single_year(files: list[InputFile]) -> int | None:
+    years: dict[int, list[str]] = defaultdict(list)
+    for item in files:
+        if item.report is not None and item.report.year is not None:
+            years[item.report.year].append(item.path.name)
+    if len(years) > 1:
+        detail = " ; ".join(f"{year} : {', '.join(names)}" for year, names in sorted(years.items()))
+        raise UsageError(
+            f"fichiers de plusieurs années, consolidation refusée ({detail}). Consolidez une année à la fois."
+        )
+    return next(iter(years), None)
+
+
+def _choose_duplicates(result: Consolidation) -> dict[tuple[str, str], InputFile]:
+    """One file per (département, annexe): the most recently modified; the others set aside."""
+    groups: dict[tuple[str, str], list[InputFile]] = defaultdict(list)
+    for item in result.files:
+        if item.status == "retenu" and item.report is not None:
+            groups[(item.report.departement or "", item.report.annexe or "")].append(item)
+    chosen = {}
+    for (code, annexe), items in groups.items():
+        items.sort(key=lambda f: (os.stat(f.path).st_mtime, f.path.name), reverse=True)
+        chosen[(code, annexe)] = items[0]
+        for other in items[1:]:
+            other.status = "écarté"
+            other.reason = f"doublon : {items[0].path.name} (plus récent) est retenu"
+            result.findings.append(
+                (
+                    items[0],
+                    finding(
+                        "doublon-departement",
+                        None,
+                        items[0].path.name,
+                        departement=code,
+                        annexe=ANNEXE_NAMES.get(annexe, annexe),
+                        other=other.path.name,
+                    ),
+                )
+            )
+    return chosen
+
+
+def _cross_checks(result: Consolidation, chosen: dict[tuple[str, str], InputFile]) -> None:
+    """Between the annexes of one département: the same ceilings; say which annexe is missing."""
+    codes = sorted({code for code, _ in chosen})
+    for code in codes:
+        plan, bilan = chosen.get((code, "annexe-2")), chosen.get((code, "annexe-3"))
+        for annexe, item in (("annexe-2", plan), ("annexe-3", bilan)):
+            if item is None:
+                present = plan or bilan
+                result.findings.append(
+                    (
+                        present,
+                        finding(
+                            "annexe-manquante",
+                            None,
+                            "",
+                            annexe=ANNEXE_NAMES[annexe],
+                            departement=code,
+                        ),
+                    )
+                )
+        if plan and bilan:
+            ceilings_plan = {v.volet: v.ceiling for v in plan.report.volets}
+            for volet in bilan.report.volets:
+                expected = ceilings_plan.get(volet.volet)
+                if expected is not None and expected != volet.ceiling:
+                    result.findings.append(
+                        (
+                            bilan,
+                            finding(
+                                "plafonds-differents",
+                                None,
+                                volet.ceiling,
+                                volet=volet.volet,
+                                expected=expected,
+                            ),
+                        )
+                    )
+
+
+def money(value: object) -> Decimal | None:
+    return value if isinstance(value, Decimal) else None
+
+
+def text(value: object) -> str:
+    return clean_text(value)
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
+    counts = dict.fromkeys(Severity, 0)
+    for item in findings:
+        counts[item.severity] += 1
+    return counts

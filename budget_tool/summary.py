@@ -1,0 +1,221 @@
+"""Write a ``Consolidation``: the summary workbook (xlsxwriter), CSV files and JSON.
+
+Every text that came from a département is written as text (``write_string``: never a formula
+nor a link); amounts are numbers with euro formats; outputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from budget_tool.atomic import atomic_path, write_bytes_atomic
+from budget_tool.consolidate import OUTPUT_MARKER, Consolidation
+from budget_tool.sanitize import clean_text, csv_cell
+from budget_tool.tables import MONEY_COLUMNS, SYNTHESE_HEADERS
+
+EURO = '#,##0.00 "€"'
+SHEETS = ("Synthèse", "Anomalies", "Lignes", "Fichiers")
+WIDTHS = {
+    "message": 90,
+    "raison": 50,
+    "chemin": 50,
+    "sha256": 20,
+    "fichier": 42,
+    "nom": 20,
+    "statut": 30,
+}
+
+
+def write_summary(result: Consolidation, target: Path) -> Path:
+    import xlsxwriter
+
+    target = Path(target)
+    with atomic_path(target) as temporary:
+        book = xlsxwriter.Workbook(
+            str(temporary),
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        )
+        book.set_custom_property("budget_tool.output", OUTPUT_MARKER)
+        book.set_properties(
+            {"title": f"Consolidation {result.year or ''}", "author": "budget-tool"}
+        )
+        formats = _formats(book)
+        tables = {
+            "Synthèse": (result.synthese, SYNTHESE_HEADERS),
+            "Anomalies": (result.anomalies, {}),
+            "Lignes": (result.lignes, {}),
+            "Fichiers": (result.fichiers, {}),
+        }
+        for name, (frame, headers) in tables.items():
+            _write_table(book, name, frame, headers, formats)
+        _chart(book, result)
+        book.close()
+    return target
+
+
+def _formats(book) -> dict:
+    base = {"font_name": "Arial", "font_size": 9, "valign": "top"}
+    return {
+        "header": book.add_format(
+            {**base, "bold": True, "text_wrap": True, "bg_color": "#D9E1F2", "border": 1}
+        ),
+        "money": book.add_format({**base, "num_format": EURO}),
+        "percent": book.add_format({**base, "num_format": '0.0" %"'}),
+        "number": book.add_format({**base, "num_format": "0.##"}),
+        "text": book.add_format({**base, "text_wrap": False}),
+        "total": book.add_format(
+            {**base, "bold": True, "num_format": EURO, "top": 1, "bg_color": "#EDEDED"}
+        ),
+        "total_text": book.add_format({**base, "bold": True, "top": 1, "bg_color": "#EDEDED"}),
+    }
+
+
+def _write_table(book, name: str, frame, headers: dict[str, str], formats: dict) -> None:
+    sheet = book.add_worksheet(name)
+    columns = list(frame.columns) if frame is not None else []
+    for col, key in enumerate(columns):
+        sheet.write_string(0, col, headers.get(key, key), formats["header"])
+        sheet.set_column(col, col, WIDTHS.get(key, 16 if key in MONEY_COLUMNS else 12))
+    records = frame.to_dict("records") if frame is not None else []
+    for index, record in enumerate(records, start=1):
+        is_total = name == "Synthèse" and record.get("nom") == "Total région"
+        for col, key in enumerate(columns):
+            _write_value(sheet, index, col, key, record.get(key), formats, is_total)
+    sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_footer("&L&8&A&R&8Page &P / &N")
+    if columns:
+        last_row = max(len(records), 1)
+        filter_rows = last_row - (1 if name == "Synthèse" and records else 0)
+        sheet.autofilter(0, 0, max(filter_rows, 1), len(columns) - 1)
+    sheet.set_row(0, 36)
+
+
+def _write_value(sheet, row: int, col: int, key: str, value, formats: dict, is_total: bool) -> None:
+    if _missing(value):  # None or NaN
+        sheet.write_blank(row, col, None, formats["total_text"] if is_total else None)
+    elif isinstance(value, Decimal):
+        fmt = "percent" if key == "ecart_pct" else "money"
+        sheet.write_number(row, col, float(value), formats["total"] if is_total else formats[fmt])
+    elif isinstance(value, bool):
+        sheet.write_string(row, col, "oui" if value else "non", formats["text"])
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value, formats["number"])
+    else:
+        sheet.write_string(
+            row, col, clean_text(value), formats["total_text"] if is_total else formats["text"]
+        )
+
+
+def _chart(book, result: Consolidation) -> None:
+    """A native chart: per département, the ceiling, the State share planned (annexe 2) and the
+    State contribution due (annexe 3), all volets together: three amounts of State money."""
+    frame = result.synthese
+    if frame is None or frame.empty:
+        return
+    rows = frame[frame["nom"] != "Total région"]
+    grouped = rows.groupby(["departement", "nom"], sort=False)[
+        ["plafond", "part_etat_prevue", "contribution_due"]
+    ].agg(lambda s: float(sum((v for v in s if isinstance(v, Decimal)), Decimal(0))))
+    sheet = book.add_worksheet("Graphique")
+    headers = [
+        "Département",
+        "Plafond (art. 4.1)",
+        "Part État prévue (annexe 2)",
+        "Contribution État due (annexe 3)",
+    ]
+    euro = book.add_format({"num_format": EURO})
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, header)
+    for index, ((code, nom), values) in enumerate(grouped.iterrows(), start=1):
+        sheet.write_string(index, 0, clean_text(f"{code} - {nom}"))
+        for col, value in enumerate(values, start=1):
+            sheet.write_number(index, col, value, euro)
+    count = len(grouped)
+    chart = book.add_chart({"type": "column"})
+    for col, header in enumerate(headers[1:], start=1):
+        chart.add_series(
+            {
+                "name": header,
+                "categories": ["Graphique", 1, 0, count, 0],
+                "values": ["Graphique", 1, col, count, col],
+            }
+        )
+    chart.set_title({"name": "Plafond, part État prévue et contribution due, par département"})
+    chart.set_y_axis({"num_format": '#,##0 "€"'})
+    chart.set_size({"width": 900, "height": 420})
+    sheet.insert_chart("F2", chart)
+    sheet.set_column(0, 0, 30)
+    sheet.set_column(1, 3, 18)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 1)
+
+
+def _missing(value) -> bool:
+    """None, NaN or pandas' NA: an empty cell."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    return type(value).__name__ == "NAType"
+
+
+def write_csv(result: Consolidation, folder: Path) -> list[Path]:
+    """One CSV per table (UTF-8, comma, decimal point): for scripts, not for display."""
+    import csv
+    import io
+
+    written = []
+    for name in ("synthese", "anomalies", "lignes", "fichiers"):
+        frame = getattr(result, name)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(list(frame.columns))
+        for record in frame.to_dict("records"):
+            writer.writerow([_csv_value(record[key]) for key in frame.columns])
+        target = Path(folder) / f"{name}.csv"
+        write_bytes_atomic(target, buffer.getvalue().encode("utf-8"))
+        written.append(target)
+    return written
+
+
+def _csv_value(value) -> str:
+    if _missing(value):
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:f}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return csv_cell(value)
+
+
+def to_json(result: Consolidation) -> str:
+    def convert(value):
+        if _missing(value):
+            return None
+        if isinstance(value, Decimal):
+            return _csv_value(value)
+        if hasattr(value, "item"):  # numpy scalars
+            return value.item()
+        if isinstance(value, int):
+            return value
+        return clean_text(value) if isinstance(value, str) else value
+
+    payload = {
+        "schema": "1",
+        "year": result.year,
+        **{
+            name: [
+                {k: convert(v) for k, v in r.items()}
+                for r in getattr(result, name).to_dict("records")
+            ]
+            for name in ("synthese", "anomalies", "lignes", "fichiers")
+        },
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2)

@@ -1,0 +1,289 @@
+"""The consolidation's tables as pandas DataFrames: synthese, anomalies, lignes, fichiers.
+
+Amounts stay ``Decimal`` (exact) in the frames; renderers convert them for their format.
+Text that came from a département is cleaned of control characters here, once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from budget_tool.consolidate import (
+    ANNEXE_NAMES,
+    Consolidation,
+    InputFile,
+    money,
+    severity_counts,
+    text,
+)
+from budget_tool.expr import round_half_up
+from budget_tool.findings import Severity
+
+ADVANCE_RATE = Decimal("0.6")  # art. 6: advance of 60 % of the article 4.1 amount at signature
+MONEY_COLUMNS = (
+    "plafond",
+    "besoins_prevus",
+    "part_etat_prevue",
+    "depenses_declarees",
+    "ineligibles",
+    "eligibles",
+    "contribution_due",
+    "avance_versee",
+    "solde_a_verser",
+    "trop_percu",
+    "ecart_prevu_realise",
+)
+SYNTHESE_HEADERS = {
+    "departement": "Code",
+    "nom": "Département",
+    "region": "Région",
+    "volet": "Volet",
+    "plafond": "Plafond (art. 4.1)",
+    "besoins_prevus": "Besoins prévus (annexe 2)",
+    "part_etat_prevue": "Part État prévue (annexe 2)",
+    "depenses_declarees": "Dépenses déclarées (annexe 3)",
+    "ineligibles": "dont inéligibles (art. 4.2)",
+    "eligibles": "Dépenses éligibles",
+    "contribution_due": "Contribution État due (art. 8)",
+    "avance_versee": "Avance versée 60 % (art. 6)",
+    "solde_a_verser": "Solde à verser par l'État",
+    "trop_percu": "Trop-perçu à reverser",
+    "ecart_prevu_realise": "Écart réalisé - prévu (€)",
+    "ecart_pct": "Écart réalisé - prévu (%)",
+    "erreurs": "Erreurs",
+    "avertissements": "Avertissements",
+    "statut": "Statut",
+}
+FROM_PLAN = {"besoins_prevus": "besoins", "part_etat_prevue": "part_etat"}
+FROM_BILAN = {
+    "depenses_declarees": "depenses",
+    "ineligibles": "ineligibles",
+    "eligibles": "eligibles",
+    "contribution_due": "contribution",
+    "avance_versee": "avance",
+    "solde_a_verser": "solde_du",
+    "trop_percu": "trop_percu",
+}
+
+
+def build_tables(result: Consolidation, chosen: dict[tuple[str, str], InputFile]) -> None:
+    import pandas as pd
+
+    result.synthese = pd.DataFrame(_synthese_rows(result, chosen), columns=list(SYNTHESE_HEADERS))
+    for column in ("volet", "erreurs", "avertissements"):
+        result.synthese[column] = result.synthese[column].astype("Int64")
+    result.anomalies = pd.DataFrame(_anomaly_rows(result), columns=ANOMALY_COLUMNS)
+    result.lignes = pd.DataFrame(_line_rows(chosen))
+    result.fichiers = pd.DataFrame(_file_rows(result), columns=FILE_COLUMNS)
+
+
+def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFile]) -> list[dict]:
+    rows = []
+    for code in sorted({code for code, _ in chosen}, key=_code_order):
+        plan, bilan = chosen.get((code, "annexe-2")), chosen.get((code, "annexe-3"))
+        reports = [f.report for f in (plan, bilan) if f and f.report]
+        first = reports[0]
+        counts = severity_counts(f for r in reports for f in r.findings)
+        counts_extra = severity_counts(f for item, f in result.findings if item in (plan, bilan))
+        volets = sorted({v.volet for r in reports for v in r.volets})
+        for number in volets:
+            row = {
+                "departement": code,
+                "nom": text(first.departement_nom),
+                "region": text(first.region),
+                "volet": number,
+            }
+            row.update(_figures(plan, bilan, number))
+            row["erreurs"] = counts[Severity.ERREUR] + counts_extra[Severity.ERREUR]
+            row["avertissements"] = (
+                counts[Severity.AVERTISSEMENT] + counts_extra[Severity.AVERTISSEMENT]
+            )
+            row["statut"] = _status(plan, bilan, row["erreurs"], row["avertissements"])
+            rows.append(row)
+    if rows:
+        rows.append(_total_row(rows))
+    return rows
+
+
+def _figures(plan: InputFile | None, bilan: InputFile | None, number: int) -> dict:
+    row: dict[str, object] = dict.fromkeys(MONEY_COLUMNS)
+    plan_volet = _volet(plan, number)
+    bilan_volet = _volet(bilan, number)
+    source = bilan_volet or plan_volet
+    row["plafond"] = source.ceiling if source else None
+    if plan_volet:
+        row.update({k: money(plan_volet.figures.get(v)) for k, v in FROM_PLAN.items()})
+    if bilan_volet:
+        row.update({k: money(bilan_volet.figures.get(v)) for k, v in FROM_BILAN.items()})
+    elif row["plafond"] is not None:
+        row["avance_versee"] = round_half_up(row["plafond"] * ADVANCE_RATE)
+    _gap(row)
+    return row
+
+
+def _gap(row: dict) -> None:
+    planned, actual = row.get("besoins_prevus"), row.get("depenses_declarees")
+    if planned is None or actual is None:
+        row["ecart_prevu_realise"], row["ecart_pct"] = None, None
+        return
+    row["ecart_prevu_realise"] = actual - planned
+    row["ecart_pct"] = round_half_up((actual - planned) / planned * 100, 1) if planned else None
+
+
+def _volet(item: InputFile | None, number: int):
+    if item is None or item.report is None:
+        return None
+    return next((v for v in item.report.volets if v.volet == number), None)
+
+
+def _status(plan, bilan, errors: int, warnings: int) -> str:
+    if errors:
+        state = "erreurs à corriger"
+    elif warnings:
+        state = "à vérifier"
+    else:
+        state = "conforme"
+    missing = [name for name, item in (("annexe 2", plan), ("annexe 3", bilan)) if item is None]
+    return f"{state} ; {' et '.join(missing)} non reçue" if missing else state
+
+
+def _total_row(rows: list[dict]) -> dict:
+    total: dict[str, object] = {
+        "departement": "",
+        "nom": "Total région",
+        "region": "",
+        "volet": None,
+    }
+    for key in MONEY_COLUMNS:
+        values = [r[key] for r in rows if isinstance(r.get(key), Decimal)]
+        total[key] = sum(values, Decimal(0)) if values else None
+    planned, actual = total.get("besoins_prevus"), total.get("depenses_declarees")
+    total["ecart_pct"] = (
+        round_half_up((actual - planned) / planned * 100, 1)
+        if isinstance(planned, Decimal) and isinstance(actual, Decimal) and planned
+        else None
+    )
+    total["erreurs"] = None
+    total["avertissements"] = None
+    total["statut"] = ""
+    return total
+
+
+def _code_order(code: str) -> tuple[int, str]:
+    digits = code.replace("2A", "20.1").replace("2B", "20.2")
+    try:
+        return (0, f"{float(digits):08.2f}")
+    except ValueError:
+        return (1, code)
+
+
+ANOMALY_COLUMNS = [
+    "fichier",
+    "departement",
+    "annexe",
+    "feuille",
+    "cellule",
+    "code",
+    "gravite",
+    "message",
+    "article",
+    "valeur",
+]
+
+
+def _anomaly_rows(result: Consolidation) -> list[dict]:
+    rows = []
+    pairs = [(item, f) for item in result.files if item.report for f in item.report.findings]
+    pairs += result.findings
+    for item, found in pairs:
+        report = item.report if item else None
+        rows.append(
+            {
+                "fichier": item.path.name if item else "",
+                "departement": (report.departement if report else "") or "",
+                "annexe": ANNEXE_NAMES.get(report.annexe or "", "") if report else "",
+                "feuille": found.where.sheet if found.where else "",
+                "cellule": found.where.address if found.where else "",
+                "code": found.code,
+                "gravite": found.severity.value,
+                "message": text(found.message),
+                "article": found.article,
+                "valeur": text(found.value),
+            }
+        )
+    return rows
+
+
+def _line_rows(chosen: dict[tuple[str, str], InputFile]) -> list[dict]:
+    rows = []
+    for (code, annexe), item in sorted(chosen.items()):
+        for line in item.report.lines if item.report else []:
+            row = {
+                "fichier": item.path.name,
+                "departement": code,
+                "annexe": ANNEXE_NAMES.get(annexe, annexe),
+            }
+            for key, value in line.items():
+                row[key] = (
+                    value
+                    if isinstance(value, Decimal | int | bool) or value is None
+                    else text(value)
+                )
+            rows.append(row)
+    return rows
+
+
+FILE_COLUMNS = [
+    "fichier",
+    "chemin",
+    "sha256",
+    "modele",
+    "departement",
+    "annexe",
+    "annee",
+    "statut",
+    "raison",
+    "erreurs",
+    "avertissements",
+]
+
+
+def _file_rows(result: Consolidation) -> list[dict]:
+    rows = []
+    for item in result.files:
+        report = item.report
+        rows.append(
+            {
+                "fichier": item.path.name,
+                "chemin": str(item.path),
+                "sha256": report.sha256 if report and report.sha256 else _sha256(item),
+                "modele": f"{report.annexe} v{report.template_version}"
+                if report and report.annexe
+                else "",
+                "departement": (report.departement if report else "") or "",
+                "annexe": ANNEXE_NAMES.get(report.annexe or "", "") if report else "",
+                "annee": report.year if report else None,
+                "statut": item.status,
+                "raison": text(item.reason),
+                "erreurs": report.count(Severity.ERREUR)
+                if report and report.refused is None
+                else None,
+                "avertissements": report.count(Severity.AVERTISSEMENT)
+                if report and report.refused is None
+                else None,
+            }
+        )
+    return rows
+
+
+def _sha256(item: InputFile) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with item.path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
