@@ -33,7 +33,9 @@ _STYLES: dict[str, dict[str, Any]] = {
     "line": {"text_wrap": True},
     "info_line": {"italic": True, "font_color": "#7F7F7F", "text_wrap": True},
     "info_total": {"italic": True, "font_color": "#7F7F7F", "bg_color": "#F2F2F2"},
-    "input": {"bg_color": INPUT_FILL, "locked": False, "text_wrap": True},
+    # No wrap in inputs: a spreadsheet does not grow the row for what is typed, and wrapped text
+    # in a row of fixed height would be cut in half.
+    "input": {"bg_color": INPUT_FILL, "locked": False},
     "group_total": {"bold": True, "bg_color": "#EDEDED"},
     "section_total": {"bold": True, "bg_color": "#D9D9D9"},
     "grand_total": {"bold": True, "font_size": 10, "bg_color": "#A6A6A6"},
@@ -56,8 +58,8 @@ def format_properties(style: str, value_type: str) -> dict[str, Any]:
         props["num_format"] = NUMBER_FORMATS[value_type]
     if value_type in ("flag", "percent"):
         props["align"] = "center"
-    if value_type == "category":
-        props["text_wrap"] = True
+    if style in ("line", "info_line") and value_type == "money":
+        props["num_format"] = NUMBER_FORMATS["money"] + ';-' + NUMBER_FORMATS["money"] + ';""'
     return props
 
 
