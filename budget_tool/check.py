@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from budget_tool.errors import WorkbookRefused
-from budget_tool.findings import finding
+from budget_tool.findings import Finding, finding
 from budget_tool.plan import compute
 from budget_tool.reader import NotOurWorkbook, read_workbook
 from budget_tool.report import Report, VoletFigures
@@ -29,7 +29,7 @@ def check(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Report:
         return Report.refused_file(path, exc.reason, finding("fichier-refuse", None, exc.reason))
     values = compute(workbook.plan, workbook.input_value)
     context = Context(workbook, values)
-    findings = []
+    findings: list[Finding] = []
     for _codes, rule in RULES:
         findings.extend(rule(context))
     return Report(

@@ -192,7 +192,7 @@ def _cross_checks(result: Consolidation, chosen: dict[tuple[str, str], InputFile
                         ),
                     )
                 )
-        if plan and bilan:
+        if plan and bilan and plan.report and bilan.report:
             ceilings_plan = {v.volet: v.ceiling for v in plan.report.volets}
             for volet in bilan.report.volets:
                 expected = ceilings_plan.get(volet.volet)

@@ -280,17 +280,22 @@ class _Evaluator:
                 values.append(_number(self.run(arg)))
         return values
 
-    def _f_sum(self, args: Sequence[Node]) -> Value:
+    def _numbers(self, args: Sequence[Node]) -> list[Decimal] | ExcelError:
         values = self._refs_values(args)
-        return _first_error(values) or sum((v for v in values), Decimal(0))  # type: ignore[misc]
+        error = _first_error(values)
+        return error if error else [v for v in values if isinstance(v, Decimal)]
+
+    def _f_sum(self, args: Sequence[Node]) -> Value:
+        numbers = self._numbers(args)
+        return numbers if isinstance(numbers, ExcelError) else sum(numbers, Decimal(0))
 
     def _f_min(self, args: Sequence[Node]) -> Value:
-        values = self._refs_values(args)
-        return _first_error(values) or (min(values) if values else Decimal(0))  # type: ignore[type-var]
+        numbers = self._numbers(args)
+        return numbers if isinstance(numbers, ExcelError) else min(numbers, default=Decimal(0))
 
     def _f_max(self, args: Sequence[Node]) -> Value:
-        values = self._refs_values(args)
-        return _first_error(values) or (max(values) if values else Decimal(0))  # type: ignore[type-var]
+        numbers = self._numbers(args)
+        return numbers if isinstance(numbers, ExcelError) else max(numbers, default=Decimal(0))
 
     def _f_round(self, args: Sequence[Node]) -> Value:
         value, digits = _number(self.run(args[0])), _number(self.run(args[1]))
@@ -368,9 +373,7 @@ def _compare(op: str, left: Value, right: Value) -> Value:
     error = _first_error([left, right])
     if error:
         return error
-    a, b = _comparable(left), _comparable(right)
-    if type(a) is not type(b):  # text sorts after numbers, as in spreadsheets
-        a, b = (0 if isinstance(a, Decimal) else 1), (0 if isinstance(b, Decimal) else 1)
+    a, b = _sort_key(left), _sort_key(right)
     return {
         "=": a == b,
         "<>": a != b,
@@ -381,14 +384,13 @@ def _compare(op: str, left: Value, right: Value) -> Value:
     }[op]
 
 
-def _comparable(value: Value) -> Decimal | str:
-    if value is None:
-        return Decimal(0)
-    if isinstance(value, bool):
-        return Decimal(int(value))
+def _sort_key(value: Value) -> tuple[int, Decimal, str]:
+    """Comparable keys: numbers before text, as in spreadsheets; text without case."""
     if isinstance(value, str):
-        return value.casefold()
-    return value  # type: ignore[return-value]
+        return (1, Decimal(0), value.casefold())
+    if isinstance(value, bool):
+        return (0, Decimal(int(value)), "")
+    return (0, value if isinstance(value, Decimal) else Decimal(0), "")
 
 
 def _truth(value: Value) -> bool | ExcelError:

@@ -118,10 +118,15 @@ def _chart(book, result: Consolidation) -> None:
     frame = result.synthese
     if frame is None or frame.empty:
         return
-    rows = frame[frame["nom"] != "Total région"]
-    grouped = rows.groupby(["departement", "nom"], sort=False)[
-        ["plafond", "part_etat_prevue", "contribution_due"]
-    ].agg(lambda s: float(sum((v for v in s if isinstance(v, Decimal)), Decimal(0))))
+    keys = ("plafond", "part_etat_prevue", "contribution_due")
+    grouped: dict[str, list[Decimal]] = {}
+    for record in frame.to_dict("records"):
+        if record["nom"] != "Total région":
+            sums = grouped.setdefault(
+                f"{record['departement']} - {record['nom']}", [Decimal(0)] * 3
+            )
+            for i, key in enumerate(keys):
+                sums[i] += record[key] if isinstance(record[key], Decimal) else Decimal(0)
     sheet = book.add_worksheet("Graphique")
     headers = [
         "Département",
@@ -132,10 +137,10 @@ def _chart(book, result: Consolidation) -> None:
     euro = book.add_format({"num_format": EURO})
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header)
-    for index, ((code, nom), values) in enumerate(grouped.iterrows(), start=1):
-        sheet.write_string(index, 0, clean_text(f"{code} - {nom}"))
+    for index, (label, values) in enumerate(grouped.items(), start=1):
+        sheet.write_string(index, 0, clean_text(label))
         for col, value in enumerate(values, start=1):
-            sheet.write_number(index, col, value, euro)
+            sheet.write_number(index, col, float(value), euro)
     count = len(grouped)
     chart = book.add_chart({"type": "column"})
     for col, header in enumerate(headers[1:], start=1):

@@ -17,7 +17,7 @@ from budget_tool.consolidate import (
     text,
 )
 from budget_tool.expr import round_half_up
-from budget_tool.findings import Severity
+from budget_tool.findings import Finding, Severity
 
 ADVANCE_RATE = Decimal("0.6")  # art. 6: advance of 60 % of the article 4.1 amount at signature
 MONEY_COLUMNS = (
@@ -94,11 +94,13 @@ def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFil
                 "volet": number,
             }
             row.update(_figures(plan, bilan, number))
-            row["erreurs"] = counts[Severity.ERREUR] + counts_extra[Severity.ERREUR]
-            row["avertissements"] = (
-                counts[Severity.AVERTISSEMENT] + counts_extra[Severity.AVERTISSEMENT]
+            errors = counts[Severity.ERREUR] + counts_extra[Severity.ERREUR]
+            warnings = counts[Severity.AVERTISSEMENT] + counts_extra[Severity.AVERTISSEMENT]
+            row.update(
+                erreurs=errors,
+                avertissements=warnings,
+                statut=_status(plan, bilan, errors, warnings),
             )
-            row["statut"] = _status(plan, bilan, row["erreurs"], row["avertissements"])
             rows.append(row)
     if rows:
         rows.append(_total_row(rows))
@@ -115,7 +117,7 @@ def _figures(plan: InputFile | None, bilan: InputFile | None, number: int) -> di
         row.update({k: money(plan_volet.figures.get(v)) for k, v in FROM_PLAN.items()})
     if bilan_volet:
         row.update({k: money(bilan_volet.figures.get(v)) for k, v in FROM_BILAN.items()})
-    elif row["plafond"] is not None:
+    elif isinstance(row["plafond"], Decimal):
         row["avance_versee"] = round_half_up(row["plafond"] * ADVANCE_RATE)
     _gap(row)
     return row
@@ -193,7 +195,9 @@ ANOMALY_COLUMNS = [
 
 def _anomaly_rows(result: Consolidation) -> list[dict]:
     rows = []
-    pairs = [(item, f) for item in result.files if item.report for f in item.report.findings]
+    pairs: list[tuple[InputFile | None, Finding]] = [
+        (item, f) for item in result.files if item.report for f in item.report.findings
+    ]
     pairs += result.findings
     for item, found in pairs:
         report = item.report if item else None
@@ -218,7 +222,7 @@ def _line_rows(chosen: dict[tuple[str, str], InputFile]) -> list[dict]:
     rows = []
     for (code, annexe), item in sorted(chosen.items()):
         for line in item.report.lines if item.report else []:
-            row = {
+            row: dict[str, object] = {
                 "fichier": item.path.name,
                 "departement": code,
                 "annexe": ANNEXE_NAMES.get(annexe, annexe),

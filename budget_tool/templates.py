@@ -176,9 +176,11 @@ def _validate(path: Path, template: Template) -> None:
     for volet in template.volets:
         for extra in volet.extra_rows:
             problems += _check_formula(extra.formula, f"volet {volet.number}, ligne {extra.key}")
-    for summary in (*template.synthesis.columns, *template.synthesis.figures):
+    for summary in template.synthesis.columns:
         if summary.formula:
             problems += _check_formula(summary.formula, f"synthèse, {summary.key}")
+    for figure in template.synthesis.figures:
+        problems += _check_formula(figure.formula, f"synthèse, {figure.key}")
     if any(c.type == "category" for c in template.columns) and not template.categories:
         problems.append("une colonne « category » demande categories_file")
     if problems:
