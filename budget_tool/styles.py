@@ -59,7 +59,7 @@ def format_properties(style: str, value_type: str) -> dict[str, Any]:
     if value_type in ("flag", "percent"):
         props["align"] = "center"
     if style in ("line", "info_line") and value_type == "money":
-        props["num_format"] = NUMBER_FORMATS["money"] + ';-' + NUMBER_FORMATS["money"] + ';""'
+        props["num_format"] = NUMBER_FORMATS["money"] + ";-" + NUMBER_FORMATS["money"] + ';""'
     return props
 
 
