@@ -7,6 +7,7 @@ officer's would be; the faulty samples are derived from these by ``samples/make_
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -46,8 +47,10 @@ NATURES = {
 
 
 def category_for(*labels: str) -> str:
+    """The category a careful officer would choose, from words of the line's labels."""
     for word, category in CATEGORY_BY_WORD:
-        if any(word.casefold() in label.casefold() for label in labels):
+        pattern = re.compile(rf"\b{re.escape(word)}", re.IGNORECASE)
+        if any(pattern.search(label) for label in labels):
             return category
     return DEFAULT_CATEGORY
 
