@@ -23,6 +23,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check budget_tool tests samples bench
 	$(BIN)/ruff format --check budget_tool tests samples bench
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format budget_tool tests samples bench
