@@ -59,9 +59,23 @@ class FilledWorkbook:
         return found.get(row, col) if found else EMPTY
 
     def input_value(self, sheet: str, row: int, col: int) -> expr.Value:
-        """An input as the spreadsheet sees it in formulas (a typed formula gives its result)."""
+        """An input as the spreadsheet sees it in formulas: a typed formula gives its result,
+        a date its serial number (days since 30/12/1899), as in Excel and LibreOffice."""
         cell = self.read(sheet, row, col)
-        return to_value(cell.cached if cell.is_formula else cell.raw, cell.is_error)
+        value = cell.cached if cell.is_formula else cell.raw
+        if isinstance(value, datetime | date):
+            return excel_serial(value)
+        return to_value(value, cell.is_error)
+
+
+_EPOCH = datetime(1899, 12, 30)
+
+
+def excel_serial(value: date | datetime) -> Decimal:
+    """The spreadsheet's number for a date (and time): 45366 for 15/03/2024."""
+    moment = value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
+    delta = moment - _EPOCH
+    return Decimal(delta.days) + Decimal(delta.seconds) / Decimal(86400)
 
 
 def to_value(value: object, is_error: bool = False) -> expr.Value:

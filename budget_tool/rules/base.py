@@ -70,15 +70,18 @@ class Context:
         return value if isinstance(value, Decimal) else Decimal(0)
 
     def has_amount(self, sheet: SheetPlan, line: Line) -> bool:
-        """An amount was entered, even as text that the spreadsheet does not count."""
+        """An amount was entered, even as text that the spreadsheet does not count, or as an
+        error value (reported as such)."""
         if self.line_amount(sheet, line):
             return True
         keys = [self.checks.line_amount, self.checks.lump, *self.checks.units]
         return any(
-            isinstance(self.line_value(sheet, line, key), str)
-            and str(self.line_value(sheet, line, key)).strip()
-            for key in keys
-            if key and self.workbook.template.column(key).input
+            isinstance(value, expr.ExcelError) or (isinstance(value, str) and value.strip())
+            for value in (
+                self.line_value(sheet, line, key)
+                for key in keys
+                if key and self.workbook.template.column(key).input
+            )
         )
 
     def synthesis_value(self, volet: int | None, key: str) -> expr.Value:

@@ -10,6 +10,7 @@ from budget_tool.findings import Finding, finding
 from budget_tool.numbers import format_euros
 from budget_tool.rules.base import Context, rule
 
+_HARDWARE_WORDS = r"equipements?|ordinateurs?|mobiliers?|materiels?|telephones?|vehicules?"
 # Words of article 4.2, matched without case or accents, on whole words (regex on ASCII text).
 SUSPECT_WORDS: tuple[tuple[str, str], ...] = (
     (r"hotels?|hebergements?|nuitees?", "des frais d'hébergement"),
@@ -24,10 +25,7 @@ SUSPECT_WORDS: tuple[tuple[str, str], ...] = (
     (r"locations? de salles?|salles? louees?", "une location de salle"),
     (r"fournitures?|papeteries?", "des fournitures"),
     (r"impressions?|imprimeries?|reprographies?|photocopies?", "de la reprographie"),
-    (
-        r"equipements?|ordinateurs?|mobiliers?|materiels?|telephones?|vehicules?",
-        "de l'équipement ou de l'investissement",
-    ),
+    (_HARDWARE_WORDS, "de l'équipement ou de l'investissement"),
     (r"evaluations?", "une prestation d'évaluation"),
     (
         r"formations? (du|des) personnels?|formations? des agents|formations? des equipes",
@@ -38,25 +36,27 @@ SUSPECT_WORDS: tuple[tuple[str, str], ...] = (
         "une prestation de gestion de projet",
     ),
 )
-# IT development the project needs stays eligible (art. 4.2): never flagged.
+# IT development the project needs stays eligible (art. 4.2): never flagged. "SI" (système
+# d'information) only in capitals, as the acronym: the French "si" (if) says nothing of IT.
 ELIGIBLE_WORDS = re.compile(
-    r"\b(developpements?|interfacages?|parametrages?|logiciels?|applications?|si)\b"
+    r"\b(developpements?|interfacages?|parametrages?|logiciels?|applications?)\b"
 )
+_SI = re.compile(r"\bSI\b")
+# Hardware stays investment even when bought for an application (art. 4.2).
+_HARDWARE = re.compile(rf"\b(?:{_HARDWARE_WORDS})\b")
 _COMPILED = [(re.compile(rf"\b(?:{pattern})\b"), what) for pattern, what in SUSPECT_WORDS]
 
 
 def plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u02bc", "'"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def suspicion(text: str) -> str | None:
     """What ineligible expense ``text`` evokes, or None; IT development is left alone."""
     simple = plain(text)
-    if (
-        ELIGIBLE_WORDS.search(simple)
-        and re.search(r"\b(equipements?|materiels?)\b", simple) is None
-    ):
+    it_work = ELIGIBLE_WORDS.search(simple) or _SI.search(text)
+    if it_work and _HARDWARE.search(simple) is None:
         return None
     return next((what for pattern, what in _COMPILED if pattern.search(simple)), None)
 

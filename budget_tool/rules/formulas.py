@@ -48,7 +48,9 @@ def formulas(ctx: Context) -> Iterator[Finding]:
             read = ctx.workbook.read(sheet.name, row, col)
             where = ctx.ref(sheet.name, row, col)
             if not read.is_formula:
-                shown = "(vide)" if read.raw in (None, "") else read.raw
+                typed = to_value(read.raw, read.is_error)
+                shown = _show(typed, cell.type) if isinstance(typed, Decimal) else read.raw
+                shown = "(vide)" if read.raw in (None, "") else shown
                 yield finding("formule-remplacee", where, shown, expected=expected)
             elif normalise_formula(read.raw) != normalise_formula(expected):
                 yield finding("formule-modifiee", where, read.raw, expected=expected)

@@ -47,7 +47,12 @@ def _number(ctx: Context, sheet: str, cell: Cell) -> Iterator[Finding]:
     elif isinstance(value, str) and value.strip():
         yield finding("nombre-en-texte", where, value, hint=_hint(value, cell.type))
     elif isinstance(value, int | float) and value < 0:
-        shown = format_euros(Decimal(repr(value))) if cell.type == "money" else str(value)
+        number = Decimal(repr(value))
+        shown = (
+            format_euros(number)
+            if cell.type == "money"
+            else f"{number.normalize():f}".replace(".", ",")
+        )
         yield finding("montant-negatif", where, shown)
 
 
