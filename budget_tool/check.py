@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
 from budget_tool.errors import WorkbookRefused
 from budget_tool.findings import Finding, finding
-from budget_tool.plan import compute
+from budget_tool.plan import Parameters, compute
 from budget_tool.reader import NotOurWorkbook, read_workbook
 from budget_tool.report import Report, VoletFigures
 from budget_tool.rules import RULES, Context
@@ -15,8 +16,16 @@ from budget_tool.safeload import DEFAULT_LIMITS, Limits
 from budget_tool.templates import ANNEXES, load_template
 
 
-def check(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Report:
-    """Check one workbook; a file that cannot be read gives a refused report, never an exception."""
+def check(
+    path: str | Path,
+    limits: Limits = DEFAULT_LIMITS,
+    allocations: Mapping[str, Parameters] | None = None,
+) -> Report:
+    """Check one workbook; a file that cannot be read gives a refused report, never an exception.
+
+    ``allocations`` (département code -> parameters, see ``params.read_allocations``) are the
+    State's ceilings: the workbook's own are then compared with them.
+    """
     path = Path(path)
     try:
         workbook = read_workbook(path, limits)
@@ -28,7 +37,7 @@ def check(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Report:
     except WorkbookRefused as exc:
         return Report.refused_file(path, exc.reason, finding("fichier-refuse", None, exc.reason))
     values = compute(workbook.plan, workbook.input_value)
-    context = Context(workbook, values)
+    context = Context(workbook, values, allocations=allocations)
     findings: list[Finding] = []
     for _codes, rule in RULES:
         findings.extend(rule(context))

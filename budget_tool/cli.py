@@ -153,7 +153,12 @@ def generate(
     default=None,
     help="Couleurs dans le terminal (par défaut : si le terminal les gère).",
 )
-def check(files, fmt, strict, annotate, color) -> None:
+@click.option(
+    "--allocations",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV des allocations de l'État (celui de generate) : les plafonds lui sont comparés.",
+)
+def check(files, fmt, strict, annotate, color, allocations) -> None:
     """Contrôle des classeurs remplis : recalcule tout et signale chaque problème avec sa cellule.
 
     Codes de sortie : 0 aucune erreur, 1 au moins une erreur (--strict : ou un avertissement),
@@ -165,6 +170,7 @@ def check(files, fmt, strict, annotate, color) -> None:
       budget-tool check annexe3-bilan-financier-23-2024.xlsx
       budget-tool check --format json classeurs/*.xlsx > controles.json
       budget-tool check annexe2.xlsx --annotate annexe2-annotee.xlsx
+      budget-tool check --allocations allocations-2024.csv retours/*.xlsx
     """
     from budget_tool.check import check as check_file
     from budget_tool.errors import UsageError
@@ -172,7 +178,8 @@ def check(files, fmt, strict, annotate, color) -> None:
 
     if annotate and len(files) != 1:
         raise UsageError("--annotate s'utilise avec un seul fichier.")
-    reports = [check_file(path) for path in files]
+    official = _allocations(allocations)
+    reports = [check_file(path, allocations=official) for path in files]
     colour = color if color is not None else sys.stdout.isatty()
     if fmt == "json":
         click.echo(to_json(reports))
@@ -184,6 +191,15 @@ def check(files, fmt, strict, annotate, color) -> None:
         write_annotated(reports[0], annotate)
         click.echo(f"Copie annotée écrite : {annotate}", err=True)
     sys.exit(max(report.exit_code(strict) for report in reports))
+
+
+def _allocations(path: Path | None):
+    """The allocations CSV by département code, or None when not given."""
+    if path is None:
+        return None
+    from budget_tool.params import read_allocations
+
+    return {params.code: params for params in read_allocations(path, 2024)}
 
 
 @main.command(context_settings=CONTEXT)

@@ -332,6 +332,23 @@ _RULES = [
     ),
 ]
 _RULES += [
+    # allocations: the State's own list of ceilings, given with --allocations
+    Rule(
+        "plafond-modifie",
+        E,
+        "Plafond différent de l'allocation",
+        "Le plafond du volet {volet} est de {found} dans le classeur, alors que l'allocation de l'État est de {expected}.",
+        "4.1",
+        "plafonds",
+    ),
+    Rule(
+        "departement-hors-allocations",
+        A,
+        "Département absent des allocations",
+        "Le département {found} n'est pas dans le fichier des allocations : ses plafonds n'ont pas pu être vérifiés.",
+        "4.1",
+        "plafonds",
+    ),
     # consolidation: said of a set of files, not of one file
     Rule(
         "doublon-departement",

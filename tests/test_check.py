@@ -166,3 +166,16 @@ def test_json_figures_equal_libreoffice_totals_on_every_volet(
                 )
                 compared += 1
     assert compared >= 12
+
+
+def test_allocations_file_catches_a_ceiling_typed_over(tmp_path):
+    allocations = tmp_path / "allocations.csv"
+    allocations.write_text(
+        "departement;plafond_volet1;plafond_volet2;plafond_volet3\n23;150000;400000;200000\n",
+        encoding="utf-8",
+    )
+    sample = SAMPLES / "annexe3-23-2024-conforme.xlsx"
+    result = CliRunner().invoke(main, ["check", "--allocations", str(allocations), str(sample)])
+    assert result.exit_code == 1
+    assert "plafond-modifie" in result.output and "volet 3" in result.output
+    assert CliRunner().invoke(main, ["check", str(sample)]).exit_code == 0

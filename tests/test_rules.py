@@ -84,12 +84,14 @@ class Expected:
     never: tuple[str, ...] = ()
     without: tuple[str, ...] = ()  # codes the same file must not report
     refused: bool = False  # the file is refused: exit code 3, nothing else reported
+    allocations: tuple[Parameters, ...] = ()  # the State's ceilings, as --allocations gives them
 
 
 @dataclass(frozen=True)
 class NearMiss:
     path: Path
     still: tuple[str, ...] = ()  # what the file does report: the near miss is a real one
+    allocations: tuple[Parameters, ...] = ()
 
 
 Case = Callable[[Workbooks], Expected]
@@ -1332,6 +1334,34 @@ def both_annexes_of_a_departement_with_the_same_ceilings(wb):
     return NearMiss(folder)
 
 
+# ================================================================ allocations (--allocations)
+def _allocation(code: str, ceilings: dict[int, Decimal]) -> Parameters:
+    return Parameters(code, "", "", YEAR, "", ceilings)
+
+
+@triggers("plafond-modifie")
+def ceiling_typed_over_by_the_departement_differs_from_the_allocation(wb):
+    raised = {**CEILINGS, 2: D("450000")}
+    path = wb.write(ANNEXE3, wb.lines(ANNEXE3), plan_for(ANNEXE3, raised))
+    sheet, row, col = wb.anchor_cell(ANNEXE3, "Volet 2", "plafond")
+    says = (f"volet 2 est de {fr('450 000,00 €')}", f"l'État est de {fr('400 000,00 €')}")
+    return Expected(
+        path, str(CellRef(sheet, row, col)), says=says, allocations=(_allocation("23", CEILINGS),)
+    )
+
+
+@triggers("departement-hors-allocations")
+def departement_missing_from_the_allocations_is_reported(wb):
+    return Expected(
+        wb.clean(ANNEXE2), "", says=("département 23",), allocations=(_allocation("19", CEILINGS),)
+    )
+
+
+@stays_silent("plafond-modifie", "departement-hors-allocations")
+def ceilings_exactly_as_allocated(wb):
+    return NearMiss(wb.clean(ANNEXE3), allocations=(_allocation("23", CEILINGS),))
+
+
 # ================================================================ the tests
 @pytest.fixture(scope="module")
 def clean_files(tmp_path_factory, plans) -> dict[str, Path]:
@@ -1376,11 +1406,12 @@ def _once(case, wb):
     return _SHARED[key]
 
 
-def _checked(path: Path):
-    """check(), or consolidate() for a folder; once per file."""
-    key = f"report:{path}"
+def _checked(path: Path, allocations: tuple[Parameters, ...] = ()):
+    """check(), or consolidate() for a folder; once per file (and allocations)."""
+    key = f"report:{path}:{[a.code for a in allocations]}"
     if key not in _SHARED:
-        _SHARED[key] = consolidate([path]) if path.is_dir() else check(path)
+        official = {a.code: a for a in allocations} if allocations else None
+        _SHARED[key] = consolidate([path]) if path.is_dir() else check(path, allocations=official)
     return _SHARED[key]
 
 
@@ -1393,7 +1424,7 @@ def test_mistake_is_reported_where_it_was_made(code, case, wb):
         places = [name for name, _ in found]
         messages = [f.message for name, f in found if name == expected.where]
     else:
-        report = _checked(expected.path)
+        report = _checked(expected.path, expected.allocations)
         places = [where for c, where in report.flatten() if c == code]
         messages = [
             f.message
@@ -1419,7 +1450,7 @@ def test_near_miss_stays_silent(code, case, wb):
     if _consolidated(code):
         codes = {f.code for _, f in _checked(near.path).findings}
     else:
-        report = _checked(near.path)
+        report = _checked(near.path, near.allocations)
         assert report.refused is None, report.refused
         codes = report.codes()
     assert code not in codes

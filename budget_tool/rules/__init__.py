@@ -6,6 +6,7 @@ sheets whose rows moved, which the later rules then leave alone.
 
 # isort: off
 from budget_tool.rules import structure, formulas, inputs, amounts, ceilings, eligibility
+from budget_tool.rules import allocations
 from budget_tool.rules.base import RULES, Context, RuleFunction
 
 # isort: on
@@ -14,6 +15,7 @@ __all__ = [
     "RULES",
     "Context",
     "RuleFunction",
+    "allocations",
     "amounts",
     "ceilings",
     "eligibility",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -10,7 +10,7 @@ from budget_tool import expr
 from budget_tool.findings import CATALOGUE, Finding
 from budget_tool.layout import column_index
 from budget_tool.model import FilledWorkbook
-from budget_tool.plan import Line, SheetPlan
+from budget_tool.plan import Line, Parameters, SheetPlan
 from budget_tool.refs import CellRef
 
 RuleFunction = Callable[["Context"], Iterable[Finding]]
@@ -35,6 +35,7 @@ class Context:
     workbook: FilledWorkbook
     values: dict[tuple[str, int, int], expr.Value]  # recomputed from the inputs
     broken: set[str] = field(default_factory=set)  # sheets whose rows no longer match the plan
+    allocations: Mapping[str, Parameters] | None = None  # official ceilings, by département code
 
     @property
     def plan(self):

@@ -1,0 +1,47 @@
+"""Article 4.1 against the State's own list: the ceilings in a returned workbook are those the
+State allocated (given with ``--allocations``), not ones a département typed over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from budget_tool.findings import Finding, finding
+from budget_tool.numbers import format_euros
+from budget_tool.refs import CellRef
+from budget_tool.rules.base import Context, rule
+
+
+@rule("plafond-modifie", "departement-hors-allocations")
+def ceilings_as_allocated(ctx: Context) -> Iterator[Finding]:
+    if ctx.allocations is None:
+        return
+    params = ctx.plan.params
+    allocation = ctx.allocations.get(params.code)
+    if allocation is None:
+        yield finding("departement-hors-allocations", None, params.code)
+        return
+    for number in sorted(set(params.ceilings) | set(allocation.ceilings)):
+        found = params.ceilings.get(number)
+        expected = allocation.ceilings.get(number)
+        if found == expected:
+            continue
+        where = _ceiling_cell(ctx, number)
+        yield finding(
+            "plafond-modifie",
+            where,
+            _euros(found),
+            volet=number,
+            expected=_euros(expected),
+        )
+
+
+def _euros(value: Decimal | None) -> str:
+    return "absent (pas de volet)" if value is None else format_euros(value)
+
+
+def _ceiling_cell(ctx: Context, number: int) -> CellRef | None:
+    for sheet in ctx.plan.volet_sheets():
+        if sheet.volet == number and "plafond" in sheet.anchors:
+            return ctx.ref(sheet.name, *sheet.anchors["plafond"])
+    return None
