@@ -140,7 +140,7 @@ class _Writer:
             sheet.write_formula(
                 cell.row, cell.col, expr.to_excel(cell.node, sheet.name), fmt, _cached(cached)
             )
-        elif value is None:
+        elif value is None or value == "":
             sheet.write_blank(cell.row, cell.col, None, fmt)
         elif isinstance(value, Decimal | int | float) and not isinstance(value, bool):
             sheet.write_number(cell.row, cell.col, float(value), fmt)
