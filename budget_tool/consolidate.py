@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 OUTPUT_MARKER = "budget-tool-consolidation"  # custom property written in our own summaries
 ANNEXE_NAMES = {"annexe-2": "annexe 2", "annexe-3": "annexe 3"}
+OWN_OUTPUT = "consolidation produite par budget-tool"
 
 
 @dataclass
@@ -66,7 +67,8 @@ def discover(inputs: Iterable[Path]) -> list[InputFile]:
 
 
 def refuse_outputs_over_inputs(files: list[InputFile], outputs: Iterable[str | Path]) -> None:
-    inputs = {item.path.resolve() for item in files}
+    """An output may replace our own earlier summary (ignored as an input), nothing else found."""
+    inputs = {item.path.resolve() for item in files if item.reason != OWN_OUTPUT}
     for output in outputs:
         if Path(output).resolve() in inputs:
             raise UsageError(
@@ -83,7 +85,7 @@ def _classify(path: Path) -> InputFile:
     if path.suffix.lower() not in ACCEPTED_SUFFIXES:
         return InputFile(path, "ignoré", f"extension « {path.suffix} » : pas un classeur")
     if _is_our_output(path):
-        return InputFile(path, "ignoré", "consolidation produite par budget-tool")
+        return InputFile(path, "ignoré", OWN_OUTPUT)
     return InputFile(path)
 
 

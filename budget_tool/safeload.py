@@ -10,6 +10,7 @@ openpyxl is imported inside the functions only, so that the CLI starts fast.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import os
@@ -46,6 +47,12 @@ _FORBIDDEN_XML = tuple(
     for enc in ("ascii", "utf-16-le", "utf-16-be")
 )
 _MACRO_MARK = b"macroEnabled"
+# Start tags, read on the decoded text of a part: the local name, whatever the prefix.
+_TAG = re.compile(r"<(?:[^\s<>/:=\"'!?]+:)?([^\s<>/:=\"'!?]+)(?=[\s/>])")
+# Elements whose ref openpyxl expands into one cell object per cell of the range (merged
+# cells, hyperlinks on a range, comments): one tag may cost billions of cells.
+_RANGED = frozenset({"mergeCell", "hyperlink", "comment"})
+_KEEP_TEXT = 200  # characters kept between chunks: a start tag cut in two is still seen
 _KEEP = max(len(m) for m in (*_FORBIDDEN_XML, _MACRO_MARK)) - 1
 # Parts openpyxl never parses as XML: pictures (an SVG may carry a DOCTYPE), embedded files.
 _NOT_XML = re.compile(
@@ -91,6 +98,14 @@ _MESSAGES = {
     "bad_xml": "contenu XML mal formé dans le classeur : fichier endommagé",
     "missing_part": "une partie interne du classeur est absente : fichier incomplet ou endommagé",
     "too_complex": "classeur trop volumineux ou trop complexe pour être lu",
+    "rows": "{where} contient plus de {limit} lignes, bien plus qu'une annexe "
+    "(données collées ou mise en forme étendue à toute la feuille ?) : supprimez les lignes en "
+    "trop puis renvoyez le classeur",
+    "cells": "{where} contient plus de {limit} cellules (cellules fusionnées et "
+    "liens comptés), bien plus qu'une annexe : supprimez les lignes, colonnes ou fusions en "
+    "trop puis renvoyez le classeur",
+    "elements": "le classeur contient plus de {limit} éléments (cellules, styles, textes…), bien "
+    "plus qu'une annexe : classeur refusé",
     "unreadable": "classeur illisible : fichier endommagé ou contenu non pris en charge",
 }
 _MACRO_WARNING = (
@@ -113,7 +128,12 @@ class Limits:
     max_total_bytes: int = 300 * MB
     max_ratio: float = 200.0
     ratio_min_bytes: int = 1 * MB  # small parts legitimately compress a lot
-    max_rows_per_sheet: int = 1_048_576  # Excel's own limit; enforced by the readers, not here
+    # Counted while streaming the parts, before openpyxl builds an object for nearly every XML
+    # element (twice for check: ~1 KB and ~20 µs per cell, more per style).  An annexe has
+    # under 200 rows and 2,000 cells per sheet, under 10,000 elements in all.
+    max_rows_per_sheet: int = 100_000
+    max_cells_per_sheet: int = 200_000  # <c> elements, plus the ranges openpyxl expands
+    max_xml_elements: int = 500_000  # start tags in all the XML parts together
 
 
 DEFAULT_LIMITS = Limits()
@@ -248,8 +268,11 @@ def _check_bytes(path: PathLike, data: bytes, digest: str, limits: Limits) -> Pr
             names = {info.filename for info in infos}
             _check_package_kind(path, archive, names)
             _check_directory(path, infos, limits)
-            macro_type = _scan_entries(path, data, infos, limits)
+            macro_type, oversized, ranged = _scan_entries(path, data, infos, limits)
             _check_sheet_parts(path, archive, names)
+            oversized.update(_expanded_ranges(archive, ranged, limits))
+            if oversized:
+                _refuse_oversized(path, archive, oversized, limits)
     except WorkbookRefused:
         raise
     except Exception as exc:
@@ -318,22 +341,65 @@ def _check_running(
         _refuse(path, "ratio", name=_printable(name))
 
 
-def _scan_entries(path: PathLike, data: bytes, infos: list[ZipInfo], limits: Limits) -> bool:
-    """Stream every entry once; return True when the content types declare macros."""
-    total, macro_type = 0, False
+@dataclass
+class _Count:
+    """What the tags of one XML part will cost once openpyxl has built them."""
+
+    elements: int = 0
+    rows: int = 0
+    cells: int = 0
+    ranged: bool = False  # holds <mergeCell>, <hyperlink> or <comment>: ranges to expand
+    excess: str = ""  # "rows" or "cells" past their limit: counting stops there
+
+    def add(self, names: list[str], seen: list[str], limits: Limits) -> None:
+        """Add the tags of a window, less those of its kept tail (counted with the chunk
+        before)."""
+        self.elements += len(names) - len(seen)
+        self.rows += names.count("row") - seen.count("row")
+        self.cells += names.count("c") - seen.count("c")
+        self.ranged = self.ranged or not _RANGED.isdisjoint(names)
+        if self.rows > limits.max_rows_per_sheet:
+            self.excess = "rows"
+        elif self.cells > limits.max_cells_per_sheet:
+            self.excess = "cells"
+
+
+def _scan_entries(
+    path: PathLike, data: bytes, infos: list[ZipInfo], limits: Limits
+) -> tuple[bool, dict[str, str], dict[str, int]]:
+    """Stream every entry once.  Returns whether the content types declare macros, the parts
+    with too many rows or cells ({part: "rows" or "cells"}), and the parts holding ranges to
+    expand with their count of cells ({part: cells})."""
+    total, macro_type, elements = 0, False, 0
+    oversized: dict[str, str] = {}
+    ranged: dict[str, int] = {}
     for info in infos:
-        macro_type = _scan_entry(path, data, info, limits, total) or macro_type
+        found, count = _scan_entry(path, data, info, limits, total, elements)
+        macro_type = found or macro_type
+        elements += count.elements
+        if count.excess:
+            oversized[info.filename] = count.excess
+        elif count.ranged:
+            ranged[info.filename] = count.cells
         total += info.file_size  # equal to the real size once _scan_entry has returned
-    return macro_type
+    return macro_type, oversized, ranged
 
 
-def _scan_entry(path: PathLike, data: bytes, info: ZipInfo, limits: Limits, before: int) -> bool:
+def _scan_entry(
+    path: PathLike, data: bytes, info: ZipInfo, limits: Limits, before: int, elements: int
+) -> tuple[bool, _Count]:
     """Decompress one entry in chunks counting real bytes (declared sizes may lie), stopping at
     the first chunk past a limit.  DOCTYPE/ENTITY are searched in every chunk (the first one is
-    the head of the part) plus the tail of the previous chunk, so a marker cut in two is seen."""
+    the head of the part) plus the tail of the previous chunk, so a marker cut in two is seen.
+    Start tags are counted on the decoded text the same way: a tag is counted in the chunk
+    where it ends (all tags found, minus those already whole in the kept tail), until the rows
+    or cells of the part pass their limit (the part is then refused, by its sheet's name, once
+    every part is checked).  ``elements`` counts the tags of the parts already read: past that
+    limit, the workbook is refused at once."""
     xml = not _NOT_XML.search(info.filename.lower())
     look_for = _MACRO_MARK if info.filename == _CONTENT_TYPES else b""
     size, crc, tail, found = 0, 0, b"", False
+    count, decoder, text_tail = _Count(), None, ""
     for chunk, consumed in _inflate(path, data, info):
         size += len(chunk)
         crc = zlib.crc32(chunk, crc)
@@ -345,11 +411,28 @@ def _scan_entry(path: PathLike, data: bytes, info: ZipInfo, limits: Limits, befo
             _refuse(path, "dtd")
         found = found or bool(look_for and look_for in window)
         tail = window[-_KEEP:]
+        if xml and not count.excess:
+            decoder = decoder or codecs.getincrementaldecoder(_encoding(chunk))("replace")
+            text = text_tail + decoder.decode(chunk)
+            count.add(_TAG.findall(text), _TAG.findall(text_tail), limits)
+            text_tail = text[-_KEEP_TEXT:]
+            if not count.excess and elements + count.elements > limits.max_xml_elements:
+                _refuse(path, "elements", limit=_int(limits.max_xml_elements))
     if size != info.file_size:
         _refuse(path, "lying", name=_printable(info.filename))
     if crc != info.CRC:
         _refuse(path, "damaged")
-    return found
+    return found, count
+
+
+def _encoding(head: bytes) -> str:
+    """The encoding of an XML part, as Expat guesses it from its first bytes.  Expat reads
+    only UTF-16 and ASCII-compatible encodings, whose tags are ASCII: UTF-8 will do for those."""
+    if head.startswith((b"\xff\xfe", b"<\x00")):
+        return "utf-16-le"
+    if head.startswith((b"\xfe\xff", b"\x00<")):
+        return "utf-16-be"
+    return "utf-8"
 
 
 def _inflate(path: PathLike, data: bytes, info: ZipInfo) -> Iterator[tuple[bytes, int]]:
@@ -396,6 +479,74 @@ def _check_sheet_parts(path: PathLike, archive: zipfile.ZipFile, names: set[str]
             _refuse(path, "sheet", name=_printable(part))
 
 
+def _expanded_ranges(
+    archive: zipfile.ZipFile, ranged: dict[str, int], limits: Limits
+) -> dict[str, str]:
+    """The parts whose cells plus the cells of their ranges (merged cells, hyperlinks and
+    comments on a range, which openpyxl makes one by one) exceed the limit: {part: "cells"}.
+    Parsed like openpyxl parses them, now that their size and content have been checked."""
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.utils.cell import range_boundaries
+
+    def area(ref: str) -> int:
+        if ":" not in ref:
+            return 1
+        try:
+            first_col, first_row, last_col, last_row = range_boundaries(ref)
+        except Exception:  # openpyxl cannot expand it either
+            return 0
+        cols = (last_col or 16_384) - (first_col or 1) + 1  # "A:C": every row of the sheet
+        rows = (last_row or 1_048_576) - (first_row or 1) + 1
+        return max(cols, 0) * max(rows, 0)
+
+    oversized = {}
+    for part, cells in ranged.items():
+        try:
+            with archive.open(part) as stream:
+                for _event, element in iterparse(stream, forbid_dtd=True):
+                    if element.tag.rpartition("}")[2] in _RANGED:
+                        cells += area(element.get("ref") or "")
+                        if cells > limits.max_cells_per_sheet:
+                            oversized[part] = "cells"
+                            break
+                    element.clear()
+        except Exception:  # malformed: openpyxl will refuse it, or never read it
+            continue
+    return oversized
+
+
+def _refuse_oversized(
+    path: PathLike, archive: zipfile.ZipFile, oversized: dict[str, str], limits: Limits
+) -> NoReturn:
+    """Refuse a sheet with too many rows or cells, named by its title when it can be found
+    (every part has been streamed and checked by now, so the small workbook parts are safe)."""
+    part, excess = next(iter(oversized.items()))
+    limit = limits.max_rows_per_sheet if excess == "rows" else limits.max_cells_per_sheet
+    title = _sheet_titles(archive).get(part)
+    where = f"la feuille « {_printable(title)} »" if title else f"la partie « {_printable(part)} »"
+    _refuse(path, excess, where=where, limit=_int(limit))
+
+
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """{sheet part: sheet title} from xl/workbook.xml and its relationships; {} if unreadable."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        parts = {}
+        for rel in fromstring(archive.read(_WORKBOOK_RELS), forbid_dtd=True).iter():
+            target = rel.get("Target") or ""
+            part = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            parts[rel.get("Id")] = part
+        titles = {}
+        for sheet in fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True).iter():
+            rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            if sheet.tag.endswith("}sheet") and rel_id in parts:
+                titles[parts[rel_id]] = sheet.get("name", "")
+        return titles
+    except Exception:  # only for a nicer message: the part name will do
+        return {}
+
+
 def _summary(names: set[str], macro_type: bool, digest: str) -> Precheck:
     """Macros and external links are accepted, but reported in French."""
     macro = macro_type or "xl/vbaProject.bin" in names
@@ -433,6 +584,11 @@ def _reason_for(exc: BaseException) -> str:
 def _printable(name: str) -> str:
     """An entry name is attacker-controlled: keep it short and printable in messages."""
     return "".join(c if c.isprintable() else "?" for c in name)[:80]
+
+
+def _int(value: int) -> str:
+    """100 000, grouped by three with a narrow no-break space, as in French."""
+    return f"{value:,}".replace(",", "\u202f")
 
 
 def _mo(size: float) -> str:

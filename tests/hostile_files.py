@@ -6,13 +6,18 @@ from a small valid workbook written by openpyxl and rewrite one thing in it.
 
 from __future__ import annotations
 
+import html
 import io
+import posixpath
+import re
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 SHEET1 = "xl/worksheets/sheet1.xml"
 SHEET2 = "xl/worksheets/sheet2.xml"
@@ -244,6 +249,11 @@ def make_duplicate_entries(directory: Path) -> Path:
 def make_macro_workbook(directory: Path) -> Path:
     """An .xlsm: macro-enabled content type, a (fake) xl/vbaProject.bin and its relationship."""
     entries = read_entries(make_valid_workbook(directory, "base-macro.xlsx"))
+    return write_zip(directory / "macros.xlsm", add_macros(entries))
+
+
+def add_macros(entries: dict[str, bytes]) -> dict[str, bytes]:
+    """Make any workbook's entries an .xlsm's: content type, vbaProject.bin, relationship."""
     entries["[Content_Types].xml"] = (
         entries["[Content_Types].xml"]
         .replace(
@@ -264,12 +274,17 @@ def make_macro_workbook(directory: Path) -> Path:
         "vbaProject.bin",
     )
     entries["xl/vbaProject.bin"] = _OLE_HEADER + b"\x00" * 504 + "VBA".encode("utf-16-le")
-    return write_zip(directory / "macros.xlsm", entries)
+    return entries
 
 
 def make_external_link(directory: Path) -> Path:
     """A workbook linked to another workbook (xl/externalLinks/externalLink1.xml)."""
     entries = read_entries(make_valid_workbook(directory, "base-liaison.xlsx"))
+    return write_zip(directory / "liaison.xlsx", add_external_link(entries))
+
+
+def add_external_link(entries: dict[str, bytes]) -> dict[str, bytes]:
+    """Link any workbook's entries to another workbook (xl/externalLinks/externalLink1.xml)."""
     link = "xl/externalLinks/externalLink1.xml"
     entries[link] = (
         f'<externalLink xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><externalBook r:id="rId1">'
@@ -301,7 +316,7 @@ def make_external_link(directory: Path) -> Path:
         b'<Override PartName="/' + link.encode() + b'" ContentType="application/'
         b'vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
     )
-    return write_zip(directory / "liaison.xlsx", entries)
+    return entries
 
 
 def _add_relationship(
@@ -335,3 +350,175 @@ def make_padded_zip_bomb(directory: Path, megabytes: int = 50, padding: int = 10
     data[central:central] = b"\x00" * padding
     path.write_bytes(bytes(data))
     return path
+
+
+# ---------------------------------------------------------------- workbooks of ours, tampered with
+# These start from a workbook written by budget-tool and change one thing in its parts, the way a
+# person, another spreadsheet or a forger would.  Places come from the plan, never hard-coded.
+
+_SHEET_REL = re.compile(r"/(work|chart)sheet$")
+
+
+def sheet_parts(entries: Mapping[str, bytes]) -> dict[str, str]:
+    """Sheet title -> its part ("Volet 1" -> "xl/worksheets/sheet2.xml")."""
+    rels = ElementTree.fromstring(entries["xl/_rels/workbook.xml.rels"])
+    targets = {
+        rel.get("Id"): posixpath.normpath("xl/" + rel.get("Target", "").lstrip("/"))
+        for rel in rels
+        if _SHEET_REL.search(rel.get("Type", ""))
+    }
+    book = ElementTree.fromstring(entries["xl/workbook.xml"])
+    return {
+        sheet.get("name", ""): targets[sheet.get(f"{{{_REL_NS}}}id", "")]
+        for sheet in book.iter(f"{{{_MAIN_NS}}}sheet")
+    }
+
+
+def _cell_pattern(ref: str) -> re.Pattern[bytes]:
+    return re.compile(rb'<c r="' + ref.encode() + rb'"([^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
+
+
+def put_cell(
+    xml: bytes, ref: str, content: str, cell_type: str | None = None, style: str | None = None
+) -> bytes:
+    """Replace the cell ``ref`` (which must exist) by ``<c r=ref s=.. t=..>content</c>``; its
+    style is kept unless ``style`` (an index in styles.xml) is given, its type replaced."""
+    match = _cell_pattern(ref).search(xml)
+    if match is None:
+        raise KeyError(ref)
+    if style is None:
+        found = re.search(rb' s="(\d+)"', match.group(1))
+        style = found.group(1).decode() if found else None
+    attributes = (f' s="{style}"' if style else "") + (f' t="{cell_type}"' if cell_type else "")
+    new = f'<c r="{ref}"{attributes}>{content}</c>'
+    return xml[: match.start()] + new.encode() + xml[match.end() :]
+
+
+def cell_style(xml: bytes, ref: str) -> str | None:
+    """The style index of a cell (its ``s`` attribute), to give another cell the same format."""
+    found = re.search(rb' s="(\d+)"', _cell_pattern(ref).search(xml).group(1))
+    return found.group(1).decode() if found else None
+
+
+def cell_xml(xml: bytes, ref: str) -> bytes:
+    match = _cell_pattern(ref).search(xml)
+    if match is None:
+        raise KeyError(ref)
+    return match.group(0)
+
+
+def inline_text(text: str) -> str:
+    return f'<is><t xml:space="preserve">{html.escape(text, quote=False)}</t></is>'
+
+
+def append_row(xml: bytes, row_xml: str) -> bytes:
+    """A row added at the end of sheetData (its number must be above every other row's)."""
+    return xml.replace(b"</sheetData>", row_xml.encode() + b"</sheetData>", 1)
+
+
+def set_dimension(xml: bytes, ref: str) -> bytes:
+    return re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(), xml, count=1)
+
+
+def edit_parts(source: Path, target: Path, edit: Callable[[dict[str, bytes]], object]) -> Path:
+    """Copy a workbook, letting ``edit`` change its entries (a dict, changed in place)."""
+    entries = read_entries(source)
+    edit(entries)
+    return write_zip(target, entries)
+
+
+def edit_sheet(source: Path, target: Path, sheet: str, edit: Callable[[bytes], bytes]) -> Path:
+    """Copy a workbook with the XML of one sheet (by title) rewritten by ``edit``."""
+
+    def change(entries: dict[str, bytes]) -> None:
+        part = sheet_parts(entries)[sheet]
+        entries[part] = edit(entries[part])
+
+    return edit_parts(source, target, change)
+
+
+def edit_with_openpyxl(source: Path, target: Path, edit: Callable[[object], object]) -> Path:
+    """Open with openpyxl, change, save: formulas kept, cached results dropped (as a program)."""
+    book = openpyxl.load_workbook(source)
+    edit(book)
+    book.save(target)
+    return target
+
+
+def add_rows_streamed(
+    source: Path, target: Path, sheet: str, count: int, cells_per_row: int = 1
+) -> Path:
+    """``count`` rows appended to one sheet, streamed into the zip entry (memory stays small):
+    a sheet of hundreds of thousands of rows in a file of a few MB."""
+    with zipfile.ZipFile(source) as archive:
+        entries = {info.filename: archive.read(info) for info in archive.infolist()}
+    part = sheet_parts(entries)[sheet]
+    head, _, tail = entries[part].partition(b"</sheetData>")
+    first = max(int(r) for r in re.findall(rb'<row r="(\d+)"', head)) + 1
+    letters = [get_column_letter(c) for c in range(1, cells_per_row + 1)]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            if name != part:
+                archive.writestr(name, data)
+                continue
+            with archive.open(name, "w") as handle:
+                handle.write(head)
+                for start in range(first, first + count, 10_000):
+                    rows = "".join(
+                        f'<row r="{r}">'
+                        + "".join(f'<c r="{c}{r}"><v>1</v></c>' for c in letters)
+                        + "</row>"
+                        for r in range(start, min(start + 10_000, first + count))
+                    )
+                    handle.write(rows.encode())
+                handle.write(b"</sheetData>" + tail)
+    return target
+
+
+def set_first_merge(xml: bytes, ref: str) -> bytes:
+    """The sheet's first merged range made ``ref`` (A1:XFD1048576: 17 billion cells)."""
+    changed, count = re.subn(
+        rb'<mergeCell ref="[^"]*"/>', f'<mergeCell ref="{ref}"/>'.encode(), xml, count=1
+    )
+    if not count:
+        raise KeyError("mergeCell")
+    return changed
+
+
+def add_hyperlink(xml: bytes, ref: str) -> bytes:
+    """A hyperlink on the range ``ref`` (openpyxl gives a copy of it to every cell of it)."""
+    link = f'<hyperlinks><hyperlink ref="{ref}" location="A1" display="lien"/></hyperlinks>'
+    return xml.replace(b"<pageMargins", link.encode() + b"<pageMargins", 1)
+
+
+def add_comment(entries: dict[str, bytes], sheet: str, ref: str) -> dict[str, bytes]:
+    """A comment part on ``sheet`` with one comment on ``ref`` (openpyxl reads ws[ref])."""
+    part = sheet_parts(entries)[sheet]
+    folder, name = posixpath.split(part)
+    entries["xl/comments9.xml"] = (
+        f'<comments xmlns="{_MAIN_NS}"><authors><author>x</author></authors><commentList>'
+        f'<comment ref="{ref}" authorId="0"><text><t>note</t></text></comment>'
+        "</commentList></comments>"
+    ).encode()
+    entries[f"{folder}/_rels/{name}.rels"] = _add_relationship(
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b"</Relationships>",
+        "rId1",
+        _REL_NS + "/comments",
+        "../comments9.xml",
+    )
+    entries["[Content_Types].xml"] = entries["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/comments9.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"/></Types>',
+    )
+    return entries
+
+
+def add_shared_strings(entries: dict[str, bytes], count: int) -> dict[str, bytes]:
+    """``count`` distinct shared strings more (distinct: the compression ratio stays normal)."""
+    strings = "".join(f"<si><t>{i * 7919 % 1_000_003}</t></si>" for i in range(count))
+    entries["xl/sharedStrings.xml"] = entries["xl/sharedStrings.xml"].replace(
+        b"</sst>", strings.encode() + b"</sst>"
+    )
+    return entries
