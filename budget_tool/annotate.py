@@ -10,6 +10,7 @@ from budget_tool.atomic import atomic_path
 from budget_tool.errors import UsageError
 from budget_tool.findings import Finding, Severity
 from budget_tool.report import Report
+from budget_tool.safeload import load_workbook
 
 _FILLS = {
     Severity.ERREUR: "FFF8CBAD",
@@ -19,7 +20,6 @@ _FILLS = {
 
 
 def annotate(report: Report, target: Path) -> Path:
-    from openpyxl import load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
@@ -28,7 +28,7 @@ def annotate(report: Report, target: Path) -> Path:
         raise UsageError(f"{target} : le fichier annoté doit être différent du fichier contrôlé.")
     if report.refused is not None:
         raise UsageError(f"{report.path} : fichier refusé, rien à annoter ({report.refused}).")
-    book = load_workbook(report.path)
+    book, _ = load_workbook(report.path)  # through the pre-check, like every input we read
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for item in report.findings:
         if item.where and item.where.address and item.where.sheet in book.sheetnames:

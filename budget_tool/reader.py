@@ -7,22 +7,23 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from budget_tool.departements import lookup
 from budget_tool.errors import BudgetToolError, WorkbookRefused
 from budget_tool.layout import build_plan
 from budget_tool.model import CellRead, FilledWorkbook, SheetRead, to_value
-from budget_tool.plan import Parameters
+from budget_tool.plan import Parameters, WorkbookPlan
 from budget_tool.refs import CellRef
-from budget_tool.safeload import DEFAULT_LIMITS, Limits, load_both
+from budget_tool.safeload import DEFAULT_LIMITS, Limits, load_raw
 from budget_tool.spec import Template
 from budget_tool.templates import ANNEXES, load_template
+from budget_tool.xlsxread import RawSheet, RawWorkbook
 
 _MODEL = re.compile(r"budget-tool (annexe-\d+) v(\S+)")
 _PERIOD = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 _CODE = re.compile(r"^\s*(\d{2,3}|2[AB])\s*-")
-_MAX_ROW, _MAX_COL = 1_048_576, 16_384  # Excel's sheet: A1 to XFD1048576
 # No amount or count of an annexe comes near ten billion; above it, products and sums of such
 # numbers outgrow the exact decimals (28 digits) that reports and summaries round to the cent.
 _MAX_NUMBER = 1e10
@@ -37,27 +38,26 @@ class NotOurWorkbook(WorkbookRefused):
 
 
 def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> FilledWorkbook:
-    book, values, precheck = load_both(path, limits)
+    book, precheck = load_raw(path, limits)
     template, ident_sheet = _identify(path, book)
-    params, ident = _parameters(path, template, book, values, ident_sheet)
+    params, ident = _parameters(path, template, book, ident_sheet)
     plan = build_plan(template, params)
     sheets = {}
     for sheet_plan in plan.sheets:
         if _is_worksheet(book, sheet_plan.name):  # a chart sheet of that name holds no cells
-            sheets[sheet_plan.name] = _read_sheet(
-                path, book[sheet_plan.name], values[sheet_plan.name], sheet_plan
-            )
+            sheets[sheet_plan.name] = _read_sheet(path, book.sheets[sheet_plan.name], sheet_plan)
     planned = {s.name for s in plan.sheets}
     extra = [name for name in book.sheetnames if name not in planned]
     return FilledWorkbook(Path(path), template, plan, sheets, extra, precheck, ident)
 
 
-def _identify(path: Path, book) -> tuple[Template, str]:
+def _identify(path: Path, book: RawWorkbook) -> tuple[Template, str]:
     """The template named in a sheet's identification block ("budget-tool annexe-2 v2024.1")."""
     known = {tid: load_template(tid) for tid in ANNEXES}
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows(min_row=1, max_row=15, min_col=2, max_col=2, values_only=True):
-            match = _MODEL.fullmatch(str(row[0]).strip()) if isinstance(row[0], str) else None
+    for sheet in book.sheets.values():
+        for row in range(15):
+            value = sheet.cells[(row, 1)].raw if (row, 1) in sheet.cells else None
+            match = _MODEL.fullmatch(value.strip()) if isinstance(value, str) else None
             if not match:
                 continue
             template = known.get(match.group(1))
@@ -69,7 +69,7 @@ def _identify(path: Path, book) -> tuple[Template, str]:
                     "version-inconnue",
                     match.group(0),
                 )
-            return template, sheet.title
+            return template, sheet.name
     raise NotOurWorkbook(
         path,
         "ce classeur n'a pas été produit par budget-tool (aucun modèle d'annexe 2 ou 3 reconnu) : "
@@ -78,14 +78,13 @@ def _identify(path: Path, book) -> tuple[Template, str]:
     )
 
 
-def _parameters(path, template: Template, book, values, ident_sheet: str):
+def _parameters(path, template: Template, book: RawWorkbook, ident_sheet: str):
     """Département, year, volets and ceilings, as the workbook's prefilled cells say."""
-    probe = build_plan(template, _probe_params(template))
-    anchors = probe.synthesis.anchors
-    sheet = book[ident_sheet]
+    probe = _probe_plan(template.id)
+    cells = book.sheets[ident_sheet].cells
     ident = {
-        key.removeprefix("ident."): _text(sheet.cell(row=r + 1, column=c + 1).value)
-        for key, (r, c) in anchors.items()
+        key.removeprefix("ident."): _text(cells[(r, c)].raw if (r, c) in cells else None)
+        for key, (r, c) in probe.synthesis.anchors.items()
         if key.startswith("ident.")
     }
     code_match = _CODE.match(ident.get("departement", ""))
@@ -96,7 +95,7 @@ def _parameters(path, template: Template, book, values, ident_sheet: str):
         departement = lookup(code_match.group(1))
     except BudgetToolError as exc:
         raise WorkbookRefused(path, str(exc)) from exc
-    ceilings = _ceilings(path, template, book, values, probe)
+    ceilings = _ceilings(path, template, book, probe)
     params = Parameters(
         departement.code,
         departement.nom,
@@ -108,77 +107,67 @@ def _parameters(path, template: Template, book, values, ident_sheet: str):
     return params, ident
 
 
-def _ceilings(path: Path, template: Template, book, values, probe) -> dict[int, Decimal]:
+def _ceilings(path: Path, template: Template, book: RawWorkbook, probe) -> dict[int, Decimal]:
     """Each present volet's PLAFOND DEPARTEMENT; volets are found by sheet or synthesis row."""
     ceilings: dict[int, Decimal] = {}
     row, col = probe.volet_sheets()[0].anchors["plafond"]
     labels = {template.synthesis.volet_label.format(volet=v.number): v for v in template.volets}
-    synthesis_rows = {}
+    synthesis_rows: dict[int, tuple[str, int, int]] = {}
     if _is_worksheet(book, template.synthesis.sheet):
-        for cells in values[template.synthesis.sheet].iter_rows(min_row=1, max_row=60, max_col=2):
-            if isinstance(cells[0].value, str) and cells[0].value.strip() in labels:
-                synthesis_rows[labels[cells[0].value.strip()].number] = cells[1]
+        cells = book.sheets[template.synthesis.sheet].cells
+        for r in range(60):
+            label = cells[(r, 0)].cached if (r, 0) in cells else None
+            if isinstance(label, str) and label.strip() in labels:
+                synthesis_rows[labels[label.strip()].number] = (template.synthesis.sheet, r, 1)
     for volet in template.volets:
         name = template.sheet_name.format(volet=volet.number)
         if _is_worksheet(book, name):
-            cell = values[name].cell(row=row + 1, column=col + 1)
+            place = (name, row, col)
         elif volet.number in synthesis_rows:
-            cell = synthesis_rows[volet.number]
+            place = synthesis_rows[volet.number]
         else:
             continue
-        raw = _number_checked(path, cell.parent.title, cell.row, cell.column, cell.value)
+        found = book.sheets[place[0]].cells.get((place[1], place[2]))
+        raw = _number_checked(
+            path, place[0], place[1] + 1, place[2] + 1, found.cached if found else None
+        )
         value = to_value(raw)
         ceilings[volet.number] = value if isinstance(value, Decimal) else Decimal(0)
     return ceilings
 
 
-def _probe_params(template: Template) -> Parameters:
+@cache
+def _probe_plan(template_id: str) -> WorkbookPlan:
+    """A plan of the template, to find where the identification and ceilings stand."""
+    template = load_template(template_id)
     ceilings = {v.number: Decimal(0) for v in template.volets}
-    return Parameters("01", "", "", 2024, "", ceilings)
+    return build_plan(template, Parameters("01", "", "", 2024, "", ceilings))
 
 
-def _read_sheet(path: Path, sheet, cached_sheet, sheet_plan) -> SheetRead:
+def _read_sheet(path: Path, sheet: RawSheet, sheet_plan) -> SheetRead:
     """Planned cells only (plus data outside them): a stray cell at XFD1048576 costs nothing."""
-    read = SheetRead(sheet_plan.name, sheet.sheet_state, bool(sheet.protection.sheet))
-    cells, cached_cells = sheet._cells, cached_sheet._cells  # read, never create cells
-    for (row, col), found in cells.items():
-        if not (1 <= row <= _MAX_ROW and 1 <= col <= _MAX_COL):  # openpyxl reads A0 or XFE1
-            raise WorkbookRefused(
-                path,
-                f"la feuille « {sheet.title} » contient une cellule hors des limites d'une "
-                f"feuille Excel (ligne {row}, colonne {col} ; la dernière est XFD1048576) : "
-                "fichier fabriqué ou endommagé, demandez un nouvel envoi du classeur",
-            )
-        value = found.value
-        cached = cached_cells.get((row, col))
-        cached_value = cached.value if cached is not None else None
-        if (row - 1, col - 1) in sheet_plan.cells:
-            value = _number_checked(path, sheet.title, row, col, value)
-            cached_value = _number_checked(path, sheet.title, row, col, cached_value)
-            is_error = found.data_type == "e" or (cached is not None and cached.data_type == "e")
-            raw = getattr(value, "text", value)  # array formulas carry their text
-            if isinstance(raw, str) and raw.startswith("=") is False and found.data_type == "f":
-                raw = "=" + raw
-            read.cells[(row - 1, col - 1)] = CellRead(raw, cached_value, is_error)
-        elif value is not None and value != "":
-            read.stray.append((row - 1, col - 1, value))
-    read.merged = [
-        (r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1)
-        for r in sheet.merged_cells.ranges
-    ]
+    read = SheetRead(sheet_plan.name, sheet.state, sheet.protected, merged=list(sheet.merged))
+    for (row, col), found in sheet.cells.items():
+        if (row, col) in sheet_plan.cells:
+            raw = _number_checked(path, sheet.name, row + 1, col + 1, found.raw)
+            cached = _number_checked(path, sheet.name, row + 1, col + 1, found.cached)
+            read.cells[(row, col)] = CellRead(raw, cached, found.is_error)
+        elif found.raw is not None and found.raw != "":
+            read.stray.append((row, col, found.raw))
     return read
 
 
-def _is_worksheet(book, name: str) -> bool:
+def _is_worksheet(book: RawWorkbook, name: str) -> bool:
     """A sheet with cells of that name: a chart sheet has the name but no cells."""
-    return name in book.sheetnames and hasattr(book[name], "_cells")
+    return name in book.sheets and not book.sheets[name].is_chart
 
 
 def _number_checked(path: Path, sheet: str, row: int, col: int, value: object) -> object:
     """A number the file holds in a planned cell, refused if infinite (1e999 is read as inf)
     or absurdly large; the message names the cell (row and col are 1-based)."""
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if number and not abs(value) < _MAX_NUMBER:  # also inf and nan; ints may be huge
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    if not abs(value) < _MAX_NUMBER:  # also inf and nan; ints may be huge
         if isinstance(value, float):
             shown = "infini" if math.isinf(value) else "non numérique"
             shown = f"{value:g}" if math.isfinite(value) else shown

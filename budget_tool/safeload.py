@@ -1,9 +1,10 @@
 """One defensive loading path for every workbook sent back by a local authority.
 
 Why: the .xlsx files come from outside and may be renamed, truncated or hostile (zip bombs,
-XML entity expansion, external entities).  :func:`load_workbook` and :func:`load_both` read the
-file once (read-only, size-capped), precheck those bytes *before* openpyxl sees them, then give
-the *same* bytes to openpyxl (which must use defusedxml), turning any failure into
+XML entity expansion, external entities).  :func:`load_raw` (the checker's lean reader,
+``xlsxread``) and :func:`load_workbook` (openpyxl, for annotated copies) read the file once
+(read-only, size-capped), precheck those bytes *before* any parser sees them, then parse the
+*same* bytes (always through defusedxml), turning any failure into
 :class:`~budget_tool.errors.WorkbookRefused` with a French reason, never a traceback.
 openpyxl is imported inside the functions only, so that the CLI starts fast.
 """
@@ -33,6 +34,8 @@ from budget_tool.errors import WorkbookRefused
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
+
+    from budget_tool.xlsxread import RawWorkbook
 
 PathLike = str | os.PathLike[str]
 MB = 1024 * 1024
@@ -199,15 +202,27 @@ def load_workbook(
     return _openpyxl_load(path, data, data_only), checked
 
 
-def load_both(
-    path: PathLike, limits: Limits = DEFAULT_LIMITS
-) -> tuple[Workbook, Workbook, Precheck]:
-    """Return (formulas workbook, cached-values workbook, precheck) from one read and one check,
-    so that formulas and cached values always come from the same bytes."""
-    assert_defused()
+def load_raw(path: PathLike, limits: Limits = DEFAULT_LIMITS) -> tuple[RawWorkbook, Precheck]:
+    """Precheck then read the workbook in one pass with the lean reader (``xlsxread``): the
+    formulas and their cached results together, from the very bytes that were checked.
+
+    This is what ``check`` and ``consolidate`` use; openpyxl is kept for writing annotated
+    copies. Every failure becomes a French refusal, like ``load_workbook``'s.
+    """
+    from budget_tool.xlsxread import OutOfSheet, read_xlsx
+
     data, digest = _read_file(path, limits)
     checked = _check_bytes(path, data, digest, limits)
-    return _openpyxl_load(path, data, False), _openpyxl_load(path, data, True), checked
+    try:
+        return read_xlsx(data), checked
+    except OutOfSheet as exc:
+        raise WorkbookRefused(
+            path,
+            f"{exc} ; la dernière est XFD1048576) : fichier fabriqué ou endommagé, demandez un "
+            "nouvel envoi du classeur",
+        ) from exc
+    except Exception as exc:  # every failure on a hostile file must become a French refusal
+        raise WorkbookRefused(path, _reason_for(exc)) from exc
 
 
 def _refuse(path: PathLike, key: str, **values: object) -> NoReturn:
@@ -479,6 +494,28 @@ def _check_sheet_parts(path: PathLike, archive: zipfile.ZipFile, names: set[str]
             _refuse(path, "sheet", name=_printable(part))
 
 
+_RANGE_END = re.compile(r"^\$?([A-Za-z]{0,3})\$?(\d*)$")
+
+
+def _range_bounds(ref: str) -> tuple[int, int, int, int] | None:
+    """(first col, first row, last col, last row), 1-based, 0 where a range leaves it open
+    ("A:C" has no rows, "1:3" no columns), as openpyxl's range_boundaries reads them; None when
+    it is not a range. Kept here so that the pre-check does not import openpyxl (and numpy)."""
+    first, _, last = ref.partition(":")
+    ends = [_RANGE_END.match(part) for part in (first, last)]
+    if not all(ends) or not first or not last:
+        return None
+    values = []
+    for match in ends:
+        letters, digits = match.groups()  # type: ignore[union-attr]
+        col = 0
+        for letter in letters.upper():
+            col = col * 26 + ord(letter) - 64
+        values.append((col, int(digits) if digits else 0))
+    (c1, r1), (c2, r2) = values
+    return c1, r1, c2, r2
+
+
 def _expanded_ranges(
     archive: zipfile.ZipFile, ranged: dict[str, int], limits: Limits
 ) -> dict[str, str]:
@@ -486,15 +523,14 @@ def _expanded_ranges(
     comments on a range, which openpyxl makes one by one) exceed the limit: {part: "cells"}.
     Parsed like openpyxl parses them, now that their size and content have been checked."""
     from defusedxml.ElementTree import iterparse
-    from openpyxl.utils.cell import range_boundaries
 
     def area(ref: str) -> int:
         if ":" not in ref:
             return 1
-        try:
-            first_col, first_row, last_col, last_row = range_boundaries(ref)
-        except Exception:  # openpyxl cannot expand it either
+        bounds = _range_bounds(ref)
+        if bounds is None:  # openpyxl cannot expand it either
             return 0
+        first_col, first_row, last_col, last_row = bounds
         cols = (last_col or 16_384) - (first_col or 1) + 1  # "A:C": every row of the sheet
         rows = (last_row or 1_048_576) - (first_row or 1) + 1
         return max(cols, 0) * max(rows, 0)

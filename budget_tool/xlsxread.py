@@ -26,6 +26,10 @@ _COORD = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 MAX_ROW, MAX_COL = 1_048_576, 16_384
 
 
+class OutOfSheet(ValueError):
+    """A cell reference beyond A1:XFD1048576 (a forged or damaged file)."""
+
+
 @dataclass
 class RawCell:
     raw: object  # constant, or the formula with its leading "="
@@ -38,6 +42,7 @@ class RawSheet:
     name: str
     state: str = "visible"
     protected: bool = False
+    is_chart: bool = False  # a chart sheet: it has a name but no cells
     cells: dict[tuple[int, int], RawCell] = field(default_factory=dict)  # 0-based
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based bounds
 
@@ -55,14 +60,16 @@ def coordinate(ref: str) -> tuple[int, int]:
     """'B10' -> (9, 1), 0-based; a reference beyond the sheet's limits is a ValueError."""
     match = _COORD.match(ref)
     if not match:
-        raise ValueError(f"référence de cellule invalide « {ref[:20]} »")
+        raise OutOfSheet(f"une référence de cellule invalide (« {ref[:20]} »")
     letters, digits = match.groups()
     col = 0
     for letter in letters:
         col = col * 26 + ord(letter) - 64
     row = int(digits)
     if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
-        raise ValueError(f"cellule {ref} hors des limites d'une feuille")
+        raise OutOfSheet(
+            f"une cellule hors des limites d'une feuille Excel (ligne {row}, colonne {col}"
+        )
     return row - 1, col - 1
 
 
@@ -71,8 +78,11 @@ def read_xlsx(data: bytes) -> RawWorkbook:
         parts = _Parts(archive)
         sheets = {}
         for name, state, target in parts.sheet_entries():
-            sheet = RawSheet(name, state)
-            _read_sheet(archive.open(target), sheet, parts)
+            sheet = RawSheet(name, state, is_chart=target.startswith("xl/chartsheets/"))
+            try:
+                _read_sheet(archive.open(target), sheet, parts)
+            except OutOfSheet as exc:
+                raise OutOfSheet(f"la feuille « {name} » contient {exc}") from exc
             sheets[name] = sheet
         return RawWorkbook(sheets)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from budget_tool import safeload
 from budget_tool.errors import WorkbookRefused
-from budget_tool.safeload import Limits, assert_defused, load_both, load_workbook, precheck
+from budget_tool.safeload import Limits, assert_defused, load_raw, load_workbook, precheck
 from tests import hostile_files as hostile
 
 ENGLISH_LEAKS = ("error", "exception", "traceback", "there is no item", "not a zip", "unable to")
@@ -179,19 +179,20 @@ def test_valid_workbook_loads_whatever_its_extension(tmp_path: Path) -> None:
     assert wb.sheetnames == ["Annexe 2", "Annexe 3"]
 
 
-def test_load_both_gives_formulas_and_cached_values(tmp_path: Path) -> None:
+def test_load_raw_gives_formulas_and_cached_values_in_one_pass(tmp_path: Path) -> None:
     path = hostile.make_valid_workbook(tmp_path)
-    formulas, values, checked = load_both(path, Limits())
-    assert formulas["Annexe 2"]["C4"].value == "=SUM(C2:C3)"
-    assert values["Annexe 2"]["C4"].value is None  # openpyxl never computes: no cached value
-    assert values["Annexe 2"]["C3"].value == 48000
+    book, checked = load_raw(path, Limits())
+    cells = book.sheets["Annexe 2"].cells
+    assert cells[(3, 2)].raw == "=SUM(C2:C3)"
+    assert cells[(3, 2)].cached is None  # openpyxl wrote it: no cached value
+    assert cells[(2, 2)].raw == cells[(2, 2)].cached == 48000
     assert checked.sha256 == sha256(path)
 
 
-def test_load_both_refuses_hostile_file(tmp_path: Path) -> None:
+def test_load_raw_refuses_hostile_file(tmp_path: Path) -> None:
     path = hostile.make_billion_laughs(tmp_path)
     with pytest.raises(WorkbookRefused, match="DOCTYPE ou ENTITY"):
-        load_both(path, Limits())
+        load_raw(path, Limits())
 
 
 def test_assert_defused_passes() -> None:

@@ -44,6 +44,7 @@ def formulas(ctx: Context) -> Iterator[Finding]:
         for (row, col), cell in sorted(sheet.cells.items()):
             if cell.kind != FORMULA:
                 continue
+            assert cell.node is not None  # every planned formula has its expression
             expected = expr.to_excel(cell.node, sheet.name)
             read = ctx.workbook.read(sheet.name, row, col)
             where = ctx.ref(sheet.name, row, col)
@@ -52,7 +53,7 @@ def formulas(ctx: Context) -> Iterator[Finding]:
                 shown = _show(typed, cell.type) if isinstance(typed, Decimal) else read.raw
                 shown = "(vide)" if read.raw in (None, "") else shown
                 yield finding("formule-remplacee", where, shown, expected=expected)
-            elif normalise_formula(read.raw) != normalise_formula(expected):
+            elif normalise_formula(str(read.raw)) != normalise_formula(expected):
                 yield finding("formule-modifiee", where, read.raw, expected=expected)
 
 

@@ -73,7 +73,7 @@ def _hint(text: str, value_type: str) -> str:
 @rule("date-hors-periode", "date-invalide", "periode-inversee")
 def dates(ctx: Context) -> Iterator[Finding]:
     start, end = ctx.plan.params.period
-    period = ctx.checks.period if ctx.checks else ()
+    period: tuple[str, ...] = ctx.checks.period if ctx.checks else ()
     for sheet in ctx.volet_sheets():
         for line in sheet.lines:
             found: list[date | None] = []
