@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
@@ -106,6 +107,7 @@ _CMPS = {ast.Eq: "=", ast.NotEq: "<>", ast.Lt: "<", ast.Gt: ">", ast.LtE: "<=", 
 
 
 # ---------------------------------------------------------------- parsing
+@cache
 def parse(text: str) -> Node:
     """Parse a template formula; ``=`` and ``<>`` are the spreadsheet's comparisons."""
     python = re.sub(r"(?<![<>!=])=(?!=)", "==", text).replace("<>", "!=")

@@ -61,6 +61,13 @@ _KEEP = max(len(m) for m in (*_FORBIDDEN_XML, _MACRO_MARK)) - 1
 _NOT_XML = re.compile(
     r"\.(bin|png|jpe?g|gif|bmp|tiff?|emf|wmf|svg|wdp|ico|pdf|xls[xmb]?|docx?|pptx?)$"
 )
+
+
+def scanned_as_xml(name: str) -> bool:
+    """Whether the pre-check reads this part as XML (and refuses a DOCTYPE or ENTITY in it)."""
+    return not _NOT_XML.search(name.lower())
+
+
 _CONTENT_TYPES, _WORKBOOK_RELS = "[Content_Types].xml", "xl/_rels/workbook.xml.rels"
 _REQUIRED_PARTS = (_CONTENT_TYPES, "xl/workbook.xml", _WORKBOOK_RELS)
 _OPENDOCUMENT = b"application/vnd.oasis.opendocument"
@@ -411,7 +418,7 @@ def _scan_entry(
     or cells of the part pass their limit (the part is then refused, by its sheet's name, once
     every part is checked).  ``elements`` counts the tags of the parts already read: past that
     limit, the workbook is refused at once."""
-    xml = not _NOT_XML.search(info.filename.lower())
+    xml = scanned_as_xml(info.filename)
     look_for = _MACRO_MARK if info.filename == _CONTENT_TYPES else b""
     size, crc, tail, found = 0, 0, b"", False
     count, decoder, text_tail = _Count(), None, ""

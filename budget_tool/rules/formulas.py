@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from budget_tool import expr
 from budget_tool.findings import Finding, finding
@@ -18,6 +19,7 @@ _STRINGS = re.compile(r'"(?:[^"]|"")*"')
 _MAX_PER_SHEET = 15
 
 
+@lru_cache(maxsize=4096)
 def normalise_formula(text: str) -> str:
     """What spreadsheets rewrite on saving does not count: $, quotes around sheet names, case,
     spaces outside strings, the ``_xlfn.`` prefix, a leading ``+``."""
