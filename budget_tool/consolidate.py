@@ -23,7 +23,9 @@ from budget_tool.sanitize import clean_text
 if TYPE_CHECKING:
     import pandas as pd
 
-ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
+# Workbooks, and the spreadsheet files a département may send by mistake (refused with advice);
+# anything else in a folder (CSV or JSON outputs, notes) is set aside with a note.
+ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 OUTPUT_MARKER = "budget-tool-consolidation"  # custom property written in our own summaries
 ANNEXE_NAMES = {"annexe-2": "annexe 2", "annexe-3": "annexe 3"}
 OWN_OUTPUT = "consolidation produite par budget-tool"
@@ -67,8 +69,8 @@ def discover(inputs: Iterable[Path]) -> list[InputFile]:
 
 
 def refuse_outputs_over_inputs(files: list[InputFile], outputs: Iterable[str | Path]) -> None:
-    """An output may replace our own earlier summary (ignored as an input), nothing else found."""
-    inputs = {item.path.resolve() for item in files if item.reason != OWN_OUTPUT}
+    """An output may replace a file set aside (our own earlier outputs), never an input."""
+    inputs = {item.path.resolve() for item in files if item.status == "retenu"}
     for output in outputs:
         if Path(output).resolve() in inputs:
             raise UsageError(

@@ -50,6 +50,17 @@ def _decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+def decimal_text(value: Decimal) -> str:
+    """An exact amount for machines: "1234.50" (two decimals when it is in cents), never a
+    float; very large values are written in full rather than failing to round."""
+    try:
+        if value == value.quantize(Decimal("0.01")):
+            return f"{value:.2f}"
+    except InvalidOperation:
+        pass
+    return f"{value.normalize():f}"
+
+
 def format_euros(value: Decimal) -> str:
     """``1 234,56 €`` with a narrow no-break space, as French finance documents write it."""
     sign = "-" if value < 0 else ""

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from budget_tool.findings import Finding, Severity
-from budget_tool.numbers import format_euros
+from budget_tool.numbers import decimal_text, format_euros
 
 SCHEMA_VERSION = "1"
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
@@ -106,7 +106,7 @@ class Report:
 
 def _money(value: Decimal) -> str:
     """Amounts as exact decimal strings ("1234.50"): JSON floats would lose cents."""
-    return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else f"{value.normalize():f}"
+    return decimal_text(value)
 
 
 def to_json(reports: list[Report]) -> str:

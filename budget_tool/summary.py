@@ -12,6 +12,7 @@ from pathlib import Path
 
 from budget_tool.atomic import atomic_path, write_bytes_atomic
 from budget_tool.consolidate import OUTPUT_MARKER, Consolidation
+from budget_tool.numbers import decimal_text
 from budget_tool.sanitize import clean_text, csv_cell
 from budget_tool.tables import MONEY_COLUMNS, SYNTHESE_HEADERS
 
@@ -194,10 +195,10 @@ def _csv_value(value) -> str:
     if _missing(value):
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:f}"
+        return decimal_text(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
-    return csv_cell(value)
+    return csv_cell(clean_text(value))  # a lone carriage return would split the CSV record
 
 
 def to_json(result: Consolidation) -> str:

@@ -301,3 +301,29 @@ def test_summary_opens_in_libreoffice_and_its_totals_equal_the_inputs(
         for v in f.report.volets
     ]
     assert abs(D(str(rows[-1][col])) - sum(inputs, D(0))) < D("0.005")
+
+
+def test_our_csv_and_json_outputs_in_the_folder_do_not_block_the_next_run(region, tmp_path):
+    folder = tmp_path / "retours"
+    folder.mkdir()
+    for path in region.glob("annexe*-19-*.xlsx"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    args = [
+        "consolidate",
+        str(folder),
+        "-o",
+        str(folder / "synthese.xlsx"),
+        "--csv",
+        str(folder / "tables"),
+        "--json",
+        str(folder / "s.json"),
+        "-q",
+    ]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    files = consolidate([folder]).fichiers.set_index("fichier")
+    assert (
+        files.loc["synthese.csv", "statut"] == "ignoré"
+        and files.loc["s.json", "statut"] == "ignoré"
+    )
