@@ -135,11 +135,8 @@ class _Writer:
         if isinstance(value, dt.date):
             sheet.write_datetime(cell.row, cell.col, dt.datetime.combine(value, dt.time()), fmt)
         elif cell.kind == FORMULA:
-            assert cell.node is not None
             cached = self.values[(sheet.name, cell.row, cell.col)]
-            sheet.write_formula(
-                cell.row, cell.col, expr.to_excel(cell.node, sheet.name), fmt, _cached(cached)
-            )
+            sheet.write_formula(cell.row, cell.col, cell.text, fmt, _cached(cached))
         elif value is None or value == "":
             sheet.write_blank(cell.row, cell.col, None, fmt)
         elif isinstance(value, Decimal | int | float) and not isinstance(value, bool):

@@ -6,6 +6,7 @@ reader both go through it, so they cannot disagree on a cell's address.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from itertools import groupby
 
@@ -29,6 +30,25 @@ IDENT_VALUE_COL = 1  # identification values stand in the column after their lab
 
 
 def build_plan(template: Template, params: Parameters) -> WorkbookPlan:
+    """The plan of one département's workbook.
+
+    Laying a template out is the same for every département with the same volets and year: it
+    is done once (a skeleton, with each formula's text rendered) and the département's own
+    values (identification, ceilings) are then put in a copy of the cells.
+    """
+    key = (id(template), params.volets, params.year)
+    if key not in _SKELETONS:
+        skeleton_params = Parameters(
+            "00", "", "", params.year, "", dict.fromkeys(params.volets, Decimal(0))
+        )
+        _SKELETONS[key] = (template, _with_formula_texts(_lay_out(template, skeleton_params)))
+    return _with_values(_SKELETONS[key][1], params)
+
+
+_SKELETONS: dict[tuple[int, tuple[int, ...], int], tuple[Template, WorkbookPlan]] = {}
+
+
+def _lay_out(template: Template, params: Parameters) -> WorkbookPlan:
     sheets = [_synthesis_placeholder(template)]
     for number in params.volets:
         sheets.append(_VoletBuilder(template, template.volet(number), params).build())
@@ -36,6 +56,34 @@ def build_plan(template: Template, params: Parameters) -> WorkbookPlan:
     plan = WorkbookPlan(template, params, sheets + [lists], names)
     _SynthesisBuilder(plan).build(sheets[0])
     return plan
+
+
+def _with_formula_texts(plan: WorkbookPlan) -> WorkbookPlan:
+    """Render every formula once: the generator writes this text, the checker compares with it."""
+    for sheet in plan.sheets:
+        for position, cell in sheet.cells.items():
+            if cell.kind == FORMULA and cell.node is not None:
+                sheet.cells[position] = replace(cell, text=expr.to_excel(cell.node, sheet.name))
+    return plan
+
+
+def _with_values(skeleton: WorkbookPlan, params: Parameters) -> WorkbookPlan:
+    """A copy of the skeleton's cells holding this département's identification and ceilings;
+    everything else (lines, anchors, formulas) is shared and must not be modified."""
+    values = _identification(skeleton.template, params)
+    sheets = []
+    for sheet in skeleton.sheets:
+        cells = dict(sheet.cells)
+        for anchor, position in sheet.anchors.items():
+            if anchor.startswith("ident."):
+                cells[position] = replace(
+                    cells[position], value=values[anchor.removeprefix("ident.")]
+                )
+        if sheet.volet is not None:
+            position = sheet.anchors["plafond"]
+            cells[position] = replace(cells[position], value=Decimal(params.ceilings[sheet.volet]))
+        sheets.append(replace(sheet, cells=cells))
+    return WorkbookPlan(skeleton.template, params, sheets, skeleton.defined_names)
 
 
 def column_index(column: Column) -> int:

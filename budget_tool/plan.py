@@ -56,6 +56,7 @@ class Cell:
     value: object = None
     node: expr.Node | None = None  # bound formula, references carry their sheet
     key: str = ""  # column key, for line and total cells
+    text: str = ""  # the formula as written in the file ("=SUM(J12:J13)")
 
 
 @dataclass(frozen=True)

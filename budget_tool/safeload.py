@@ -528,8 +528,9 @@ def _expanded_ranges(
 ) -> dict[str, str]:
     """The parts whose cells plus the cells of their ranges (merged cells, hyperlinks and
     comments on a range, which openpyxl makes one by one) exceed the limit: {part: "cells"}.
-    Parsed like openpyxl parses them, now that their size and content have been checked."""
-    from defusedxml.ElementTree import iterparse
+    Parsed now that their size and content have been checked: the scan refused any DOCTYPE or
+    ENTITY in these parts, so the standard C parser is safe here (and several times faster)."""
+    from xml.etree.ElementTree import iterparse
 
     def area(ref: str) -> int:
         if ":" not in ref:
@@ -546,7 +547,7 @@ def _expanded_ranges(
     for part, cells in ranged.items():
         try:
             with archive.open(part) as stream:
-                for _event, element in iterparse(stream, forbid_dtd=True):
+                for _event, element in iterparse(stream):
                     if element.tag.rpartition("}")[2] in _RANGED:
                         cells += area(element.get("ref") or "")
                         if cells > limits.max_cells_per_sheet:

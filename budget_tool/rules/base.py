@@ -14,6 +14,7 @@ from budget_tool.plan import Line, Parameters, SheetPlan
 from budget_tool.refs import CellRef
 
 RuleFunction = Callable[["Context"], Iterable[Finding]]
+
 RULES: list[tuple[tuple[str, ...], RuleFunction]] = []
 
 
@@ -36,6 +37,10 @@ class Context:
     values: dict[tuple[str, int, int], expr.Value]  # recomputed from the inputs
     broken: set[str] = field(default_factory=set)  # sheets whose rows no longer match the plan
     allocations: Mapping[str, Parameters] | None = None  # official ceilings, by département code
+    _columns: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._columns = {c.key: column_index(c) for c in self.workbook.template.columns}
 
     @property
     def plan(self):
@@ -58,7 +63,7 @@ class Context:
         return (sheet for sheet in self.sheets() if sheet.volet is not None)
 
     def col(self, key: str) -> int:
-        return column_index(self.workbook.template.column(key))
+        return self._columns[key]
 
     def line_value(self, sheet: SheetPlan, line: Line, key: str) -> expr.Value:
         return self.workbook.input_value(sheet.name, line.row, self.col(key))

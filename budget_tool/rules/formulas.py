@@ -46,8 +46,7 @@ def formulas(ctx: Context) -> Iterator[Finding]:
         for (row, col), cell in sorted(sheet.cells.items()):
             if cell.kind != FORMULA:
                 continue
-            assert cell.node is not None  # every planned formula has its expression
-            expected = expr.to_excel(cell.node, sheet.name)
+            expected = cell.text
             read = ctx.workbook.read(sheet.name, row, col)
             where = ctx.ref(sheet.name, row, col)
             if not read.is_formula:

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from budget_tool.findings import Finding, finding
 from budget_tool.model import to_value
@@ -16,6 +17,7 @@ from budget_tool.refs import CellRef
 from budget_tool.rules.base import Context, rule
 
 
+@lru_cache(maxsize=8192)
 def normalise_label(value: object) -> str:
     """Labels compared as a person reads them: case, accents and spacing do not matter."""
     text = unicodedata.normalize("NFKD", "" if value is None else str(value))
@@ -126,8 +128,8 @@ def package(ctx: Context) -> Iterator[Finding]:
 @rule("cellules-fusionnees")
 def merged_inputs(ctx: Context) -> Iterator[Finding]:
     for sheet in ctx.sheets():
+        inputs = [(cell.row, cell.col) for cell in sheet.of_kind(INPUT)]
         for r1, c1, r2, c2 in ctx.workbook.sheets[sheet.name].merged:
-            covered = [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
-            if any(sheet.cells.get(rc) and sheet.cells[rc].kind == INPUT for rc in covered):
+            if any(r1 <= r <= r2 and c1 <= c <= c2 for r, c in inputs):
                 first, last = ctx.ref(sheet.name, r1, c1), ctx.ref(sheet.name, r2, c2)
                 yield finding("cellules-fusionnees", first, f"{first.address}:{last.address}")
