@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from budget_tool.atomic import atomic_path
 from budget_tool.layout import column_index
 from budget_tool.plan import INPUT, WorkbookPlan
 
@@ -38,7 +39,8 @@ def fill_workbook(plan: WorkbookPlan, source: Path, target: Path, lines: LineVal
             target_cell.value = float(value) if isinstance(value, Decimal) else value
             if isinstance(value, date):
                 target_cell.number_format = "DD/MM/YYYY"
-    book.save(target)
+    with atomic_path(Path(target)) as temporary:
+        book.save(temporary)
 
 
 def input_getter(plan: WorkbookPlan, lines: LineValues):
