@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from xml.etree.ElementTree import iterparse as _c_iterparse
 
-from budget_tool.safeload import scanned_as_xml
+from budget_tool.precheck import scanned_as_xml
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

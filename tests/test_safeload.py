@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from budget_tool import safeload
 from budget_tool.errors import WorkbookRefused
+from budget_tool.precheck import _CHUNK
 from budget_tool.safeload import Limits, assert_defused, load_raw, load_workbook, precheck
 from tests import hostile_files as hostile
 
@@ -236,7 +237,7 @@ def test_default_limits_are_generous() -> None:
 
 def test_marker_cut_across_two_chunks_is_found(tmp_path: Path) -> None:
     """A DOCTYPE straddling the boundary between two decompressed chunks is still seen."""
-    padding = b" " * (safeload._CHUNK - 4)
+    padding = b" " * (_CHUNK - 4)
     sheet = padding + b'<!DOCTYPE x [<!ENTITY a "b">]><worksheet/>'
     path = hostile.rewrite(tmp_path, "coupe.xlsx", {hostile.SHEET1: sheet})
     assert_refused(path, "DOCTYPE ou ENTITY")
