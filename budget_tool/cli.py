@@ -172,7 +172,7 @@ def check(files, fmt, strict, annotate, color, allocations) -> None:
       budget-tool check annexe2.xlsx --annotate annexe2-annotee.xlsx
       budget-tool check --allocations allocations-2024.csv retours/*.xlsx
     """
-    from budget_tool.check import check as check_file
+    from budget_tool.checker import check as check_file
     from budget_tool.errors import UsageError
     from budget_tool.report import to_json, to_text
 
@@ -270,7 +270,7 @@ def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet) -> None:
       budget-tool consolidate retours/ -o consolidation-2024.xlsx
       budget-tool consolidate retours/ -o synthese.xlsx --csv tables/ --json synthese.json
     """
-    from budget_tool.consolidate import consolidate as run
+    from budget_tool.consolidation import consolidate as run
     from budget_tool.summary import to_json, write_csv, write_summary
 
     csv_names = ("synthese", "anomalies", "lignes", "fichiers")

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from budget_tool.atomic import atomic_path, write_bytes_atomic
-from budget_tool.consolidate import OUTPUT_MARKER, Consolidation
+from budget_tool.consolidation import OUTPUT_MARKER, Consolidation
 from budget_tool.numbers import decimal_text
 from budget_tool.sanitize import clean_text, csv_cell
 from budget_tool.tables import MONEY_COLUMNS, SYNTHESE_HEADERS

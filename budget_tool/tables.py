@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from budget_tool.consolidate import (
+from budget_tool.consolidation import (
     ANNEXE_NAMES,
     Consolidation,
     InputFile,

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from budget_tool import sampledata
 from budget_tool.catalogue_doc import catalogue_markdown
-from budget_tool.check import check
+from budget_tool.checker import check
 from budget_tool.cli import main
 from budget_tool.fill import fill_workbook
 from budget_tool.findings import Severity
@@ -179,3 +179,12 @@ def test_allocations_file_catches_a_ceiling_typed_over(tmp_path):
     assert result.exit_code == 1
     assert "plafond-modifie" in result.output and "volet 3" in result.output
     assert CliRunner().invoke(main, ["check", str(sample)]).exit_code == 0
+
+
+def test_library_functions_a_dreets_script_calls():
+    import budget_tool
+
+    report = budget_tool.check(SAMPLES / "annexe2-23-2024-plafond-depasse.xlsx")
+    assert not report.valid and "plafond-depasse" in report.codes()
+    result = budget_tool.consolidate([SAMPLES / "region"])
+    assert set(result.synthese["departement"]) >= {"19", "23", "24", "86", "87"}

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from budget_tool import sampledata
 from budget_tool.cli import main
-from budget_tool.consolidate import consolidate
+from budget_tool.consolidation import consolidate
 from budget_tool.departements import lookup
 from budget_tool.generate import write_workbook
 from budget_tool.layout import build_plan

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from budget_tool import sampledata
-from budget_tool.check import check
+from budget_tool.checker import check
 from budget_tool.generate import output_name, write_workbook
 from budget_tool.report import Report, to_json, to_text
 

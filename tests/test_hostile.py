@@ -29,9 +29,9 @@ from openpyxl import load_workbook
 from openpyxl.chart import BarChart, Reference
 
 from budget_tool import sampledata
-from budget_tool.check import check
+from budget_tool.checker import check
 from budget_tool.cli import main
-from budget_tool.consolidate import consolidate
+from budget_tool.consolidation import consolidate
 from budget_tool.errors import WorkbookRefused
 from budget_tool.generate import output_name, write_workbook
 from budget_tool.layout import column_index

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from budget_tool import expr
-from budget_tool.check import check
-from budget_tool.consolidate import consolidate
+from budget_tool.checker import check
+from budget_tool.consolidation import consolidate
 from budget_tool.fill import fill_workbook, input_getter
 from budget_tool.findings import CATALOGUE, Severity
 from budget_tool.generate import write_workbook

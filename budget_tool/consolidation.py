@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from budget_tool.check import check
+from budget_tool.checker import check
 from budget_tool.errors import UsageError
 from budget_tool.findings import Finding, Severity, finding
 from budget_tool.report import Report
