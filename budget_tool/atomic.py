@@ -26,9 +26,17 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield temporary
         with temporary.open("rb+") as written:
             os.fsync(written.fileno())
+        os.chmod(temporary, _file_mode())  # mkstemp makes it private: give it the usual mode
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _file_mode() -> int:
+    """0o666 less the umask, the mode an ordinary new file gets (colleagues can read it)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -100,7 +101,11 @@ def _lines(ctx: Context) -> list[dict[str, object]]:
                 "compte": line.counted,
             }
             for column in template.columns:
-                value = ctx.values.get((sheet.name, line.row, ctx.col(column.key)))
+                if column.type == "date":  # as typed: formulas see a serial number, people a date
+                    value = ctx.workbook.read(sheet.name, line.row, ctx.col(column.key)).raw
+                    value = value.date() if isinstance(value, datetime) else value
+                else:
+                    value = ctx.values.get((sheet.name, line.row, ctx.col(column.key)))
                 row[column.key] = value if not hasattr(value, "code") else str(value)
             result.append(row)
     return result

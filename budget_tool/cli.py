@@ -83,6 +83,7 @@ def main() -> None:
     show_default=True,
     help="Dossier de sortie.",
 )
+@click.option("--force", is_flag=True, help="Remplace les classeurs déjà présents dans le dossier.")
 def generate(
     departement,
     year,
@@ -92,6 +93,7 @@ def generate(
     plafond_volet3,
     allocations,
     out_dir,
+    force,
 ) -> None:
     """Génère l'annexe 2 et l'annexe 3 d'un département, pré-remplies et protégées.
 
@@ -123,7 +125,7 @@ def generate(
         raise UsageError(
             "indiquez --departement CODE (avec les plafonds) ou --allocations FICHIER.csv."
         )
-    for path in generate_many(all_params, out_dir):
+    for path in generate_many(all_params, out_dir, force=force):
         click.echo(f"Écrit : {path}")
 
 
@@ -256,7 +258,13 @@ def rules(fmt) -> None:
 @click.option(
     "--quiet", "-q", is_flag=True, help="Aucune barre de progression ni résumé (pour les scripts)."
 )
-def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet) -> None:
+@click.option(
+    "--allocations",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV des allocations de l'État : les plafonds des classeurs lui sont comparés, et les "
+    "départements dotés qui n'ont rien envoyé sont signalés.",
+)
+def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet, allocations) -> None:
     """Consolide les annexes reçues des départements d'une région (fichiers ou dossiers).
 
     Chaque fichier est contrôlé comme par « check » ; annexes 2 et 3 d'un même département sont
@@ -269,6 +277,7 @@ def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet) -> None:
     Exemple :
       budget-tool consolidate retours/ -o consolidation-2024.xlsx
       budget-tool consolidate retours/ -o synthese.xlsx --csv tables/ --json synthese.json
+      budget-tool consolidate retours/ -o synthese.xlsx --allocations allocations-2024.csv
     """
     from budget_tool.consolidation import consolidate as run
     from budget_tool.summary import to_json, write_csv, write_summary
@@ -277,7 +286,7 @@ def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet) -> None:
     outputs = [p for p in (output, json_path) if p] + [
         csv_dir / f"{n}.csv" for n in csv_names if csv_dir
     ]
-    result = _run_with_progress(run, inputs, outputs, quiet)
+    result = _run_with_progress(run, inputs, outputs, quiet, _allocations(allocations))
     if result.refused and not keep_going:
         for item in result.refused:
             click.echo(f"Refusé : {item.path} : {item.reason}", err=True)
@@ -298,23 +307,25 @@ def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet) -> None:
     sys.exit(3 if result.refused else 0)
 
 
-def _run_with_progress(run, inputs, outputs, quiet):
+def _run_with_progress(run, inputs, outputs, quiet, allocations):
     if quiet or not sys.stderr.isatty():
-        return run(inputs, outputs=outputs)
+        return run(inputs, outputs=outputs, allocations=allocations)
     with click.progressbar(length=0, label="Contrôle des fichiers", file=sys.stderr) as bar:
 
         def step(item) -> None:
             bar.length = (bar.length or 0) + 1
             bar.update(1, item.path.name)
 
-        return run(inputs, progress=step, outputs=outputs)
+        return run(inputs, progress=step, outputs=outputs, allocations=allocations)
 
 
 def _say_consolidation(result, output) -> None:
     statuses: dict[str, int] = {}
     for item in result.files:
         statuses[item.status] = statuses.get(item.status, 0) + 1
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+    counts = ", ".join(
+        f"{n} {status}{'s' if n > 1 else ''}" for status, n in sorted(statuses.items())
+    )
     click.echo(f"Fichiers : {counts}.")
     for item in result.files:
         if item.status != "retenu":

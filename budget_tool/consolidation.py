@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from budget_tool.checker import check
 from budget_tool.errors import UsageError
 from budget_tool.findings import Finding, Severity, finding
+from budget_tool.plan import Parameters
 from budget_tool.report import Report
 from budget_tool.sanitize import clean_text
 
@@ -109,17 +110,25 @@ def consolidate(
     inputs: Iterable[str | Path],
     progress: Callable[[InputFile], None] | None = None,
     outputs: Iterable[str | Path] = (),
+    allocations: Mapping[str, Parameters] | None = None,
 ) -> Consolidation:
     """Check every input, pair annexes 2 and 3 per département, build the tables.
 
     ``outputs`` are the files the caller will write: one that is also an input is refused
-    before anything is read.
+    before anything is read. ``allocations`` (département code -> parameters) are the State's
+    ceilings: each file's are compared with them, and a département allocated but absent from
+    the inputs is said.
     """
     files = discover([Path(p) for p in inputs])
     refuse_outputs_over_inputs(files, outputs)
+    if not any(item.status == "retenu" for item in files):
+        raise UsageError(
+            "aucun classeur à consolider (fichiers .xlsx des départements) dans : "
+            + ", ".join(str(p) for p in inputs)
+        )
     for item in files:
         if item.status == "retenu":
-            item.report = check(item.path)
+            item.report = check(item.path, allocations=allocations)
             if item.report.refused is not None:
                 item.status, item.reason = "refusé", item.report.refused
         if progress:
@@ -127,7 +136,7 @@ def consolidate(
     result = Consolidation(files)
     result.year = _single_year(files)
     chosen = _choose_duplicates(result)
-    _cross_checks(result, chosen)
+    _cross_checks(result, chosen, allocations)
     from budget_tool.tables import build_tables
 
     build_tables(result, chosen)
@@ -176,9 +185,24 @@ def _choose_duplicates(result: Consolidation) -> dict[tuple[str, str], InputFile
     return chosen
 
 
-def _cross_checks(result: Consolidation, chosen: dict[tuple[str, str], InputFile]) -> None:
-    """Between the annexes of one département: the same ceilings; say which annexe is missing."""
+def _cross_checks(
+    result: Consolidation,
+    chosen: dict[tuple[str, str], InputFile],
+    allocations: Mapping[str, Parameters] | None = None,
+) -> None:
+    """Between the annexes of one département: the same ceilings; say which annexe is missing,
+    and which allocated département sent nothing at all."""
     codes = sorted({code for code, _ in chosen})
+    for code in sorted(set(allocations or {}) - set(codes)):
+        for annexe in ("annexe-2", "annexe-3"):
+            result.findings.append(
+                (
+                    None,
+                    finding(
+                        "annexe-manquante", None, "", annexe=ANNEXE_NAMES[annexe], departement=code
+                    ),
+                )
+            )
     for code in codes:
         plan, bilan = chosen.get((code, "annexe-2")), chosen.get((code, "annexe-3"))
         for annexe, item in (("annexe-2", plan), ("annexe-3", bilan)):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from budget_tool import expr
 from budget_tool.atomic import atomic_path
+from budget_tool.errors import UsageError
 from budget_tool.fill import LineValues, input_getter
 from budget_tool.layout import build_plan
 from budget_tool.plan import FORMULA, INPUT, Cell, Parameters, SheetPlan, WorkbookPlan, compute
@@ -29,22 +30,33 @@ def output_name(template: Template, params: Parameters) -> str:
     return f"{template.file_stem}-{params.code}-{params.year}.xlsx"
 
 
-def generate(params: Parameters, out_dir: Path) -> list[Path]:
+def generate(params: Parameters, out_dir: Path, *, force: bool = False) -> list[Path]:
     """Both annexes for one département; returns the files written."""
-    written = []
-    for template_id in ANNEXES:
-        template = load_template(template_id)
-        target = Path(out_dir) / output_name(template, params)
-        write_workbook(build_plan(template, params), target)
-        written.append(target)
-    return written
+    return generate_many([params], out_dir, force=force)
 
 
-def generate_many(all_params: list[Parameters], out_dir: Path) -> list[Path]:
-    written: list[Path] = []
+def generate_many(
+    all_params: list[Parameters], out_dir: Path, *, force: bool = False
+) -> list[Path]:
+    """Every département's pair. Plans are all laid out, and the targets checked, before the
+    first file is written: a template mistake or a file in the way leaves nothing half done."""
+    jobs = []
     for params in all_params:
-        written += generate(params, out_dir)
-    return written
+        for template_id in ANNEXES:
+            template = load_template(template_id)
+            jobs.append(
+                (build_plan(template, params), Path(out_dir) / output_name(template, params))
+            )
+    existing = [str(target) for _plan, target in jobs if target.exists()]
+    if existing and not force:
+        shown = ", ".join(existing[:3]) + (" …" if len(existing) > 3 else "")
+        raise UsageError(
+            f"fichier(s) déjà présent(s) : {shown} ; un classeur rempli ne doit pas être écrasé "
+            "(choisissez un autre dossier, ou --force pour remplacer)."
+        )
+    for plan, target in jobs:
+        write_workbook(plan, target)
+    return [target for _plan, target in jobs]
 
 
 def write_workbook(plan: WorkbookPlan, target: Path, lines: LineValues | None = None) -> None:

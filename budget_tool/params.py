@@ -17,7 +17,6 @@ from budget_tool.numbers import parse_amount
 from budget_tool.plan import Parameters
 
 CSV_COLUMNS = ("departement", "plafond_volet1", "plafond_volet2", "plafond_volet3")
-OPTIONAL_CSV_COLUMNS = ("convention", "annee")
 
 
 @dataclass(frozen=True)
@@ -84,15 +83,21 @@ def read_allocations(path: Path, year: int) -> list[Parameters]:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path} : fichier illisible ({exc.__class__.__name__}).") from exc
-    dialect = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
-    rows = list(csv.DictReader(text.splitlines(), delimiter=dialect))
-    header = [name.strip() for name in (rows[0].keys() if rows else [])]
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise UsageError(
+            f"{path} : fichier vide (attendu : une ligne d'en-tête {', '.join(CSV_COLUMNS)})."
+        )
+    dialect = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    reader = csv.DictReader(lines, delimiter=dialect)
+    header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in CSV_COLUMNS[:3] if name not in header]
     if missing:
         raise UsageError(
             f"{path} : colonne(s) manquante(s) : {', '.join(missing)} "
             f"(attendues : {', '.join(CSV_COLUMNS)})."
         )
+    rows = list(reader)
     result, seen = [], set()
     for number, row in enumerate(rows, start=2):
         row = {k.strip(): (v or "").strip() for k, v in row.items() if k}

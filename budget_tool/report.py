@@ -13,6 +13,7 @@ from pathlib import Path
 
 from budget_tool.findings import Finding, Severity
 from budget_tool.numbers import decimal_text, format_euros
+from budget_tool.sanitize import clean_text
 
 SCHEMA_VERSION = "1"
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
@@ -95,13 +96,18 @@ class Report:
                 {
                     "volet": v.volet,
                     "plafond": _money(v.ceiling),
-                    **{k: _money(x) for k, x in v.figures.items()},
+                    **{k: _figure(x, v.types.get(k, "money")) for k, x in v.figures.items()},
                 }
                 for v in self.volets
             ],
             "totals": {k: _money(v) for k, v in self.totals.items()},
             "findings": [f.as_dict() for f in self.findings],
         }
+
+
+def _figure(value: Decimal, value_type: str) -> str:
+    """Amounts with their cents ("1234.50"); a rate as the fraction it is ("0.5")."""
+    return f"{value.normalize():f}" if value_type == "percent" else _money(value)
 
 
 def _money(value: Decimal) -> str:
@@ -131,7 +137,7 @@ def to_text(report: Report, colour: bool = False) -> str:
 
     lines = [f"Fichier : {report.path}"]
     if report.refused is not None:
-        lines.append(paint(f"  REFUSÉ : {report.refused}", Severity.ERREUR))
+        lines.append(paint(f"  REFUSÉ : {clean_text(report.refused)}", Severity.ERREUR))
         return "\n".join(lines)
     lines.append(
         f"  {report.annexe} v{report.template_version} · {report.departement} - {report.departement_nom} · {report.year}"
@@ -153,10 +159,10 @@ def to_text(report: Report, colour: bool = False) -> str:
             place = item.where.address if item.where and item.where.address else "-"
             article = f" (art. {item.article})" if item.article else ""
             lines.append(
-                f"    {paint(_LABELS[item.severity], item.severity)} {place} {item.code} : {item.message}{article}"
+                f"    {paint(_LABELS[item.severity], item.severity)} {place} {item.code} : {clean_text(item.message)}{article}"
             )
     lines.append(
-        f"  Bilan : {report.count(Severity.ERREUR)} erreur(s), {report.count(Severity.AVERTISSEMENT)} "
+        f"  Résumé : {report.count(Severity.ERREUR)} erreur(s), {report.count(Severity.AVERTISSEMENT)} "
         f"avertissement(s), {report.count(Severity.INFORMATION)} information(s) · {report.status()}"
     )
     return "\n".join(lines)

@@ -6,8 +6,10 @@ nor a link); amounts are numbers with euro formats; outputs are written atomical
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from budget_tool.atomic import atomic_path, write_bytes_atomic
@@ -15,6 +17,7 @@ from budget_tool.consolidation import OUTPUT_MARKER, Consolidation
 from budget_tool.numbers import decimal_text
 from budget_tool.sanitize import clean_text, csv_cell
 from budget_tool.tables import MONEY_COLUMNS, SYNTHESE_HEADERS
+from budget_tool.templates import ANNEXES, load_template
 
 EURO = '#,##0.00 "€"'
 SHEETS = ("Synthèse", "Anomalies", "Lignes", "Fichiers")
@@ -56,28 +59,37 @@ def write_summary(result: Consolidation, target: Path) -> Path:
     return target
 
 
+NUMBER_FORMATS = {
+    "money": EURO,
+    "percent": '0.0" %"',  # a gap already in percent (-5.6)
+    "rate": "0 %",  # a rate (0.5)
+    "number": "0.00",
+    "integer": "0",
+    "date": "dd/mm/yyyy",
+    "text": "@",
+}
+
+
 def _formats(book) -> dict:
+    """Each number format, plain and bold for the total row."""
     base = {"font_name": "Arial", "font_size": 9, "valign": "top"}
-    return {
-        "header": book.add_format(
-            {**base, "bold": True, "text_wrap": True, "bg_color": "#D9E1F2", "border": 1}
-        ),
-        "money": book.add_format({**base, "num_format": EURO}),
-        "percent": book.add_format({**base, "num_format": '0.0" %"'}),
-        "number": book.add_format({**base, "num_format": "0.##"}),
-        "text": book.add_format({**base, "text_wrap": False}),
-        "total": book.add_format(
-            {**base, "bold": True, "num_format": EURO, "top": 1, "bg_color": "#EDEDED"}
-        ),
-        "total_text": book.add_format({**base, "bold": True, "top": 1, "bg_color": "#EDEDED"}),
-    }
+    total = {"bold": True, "top": 1, "bg_color": "#EDEDED"}
+    header = {**base, "bold": True, "text_wrap": True, "bg_color": "#D9E1F2", "border": 1}
+    formats = {"header": book.add_format(header)}
+    for name, code in NUMBER_FORMATS.items():
+        number = {} if name == "text" else {"num_format": code}
+        formats[name] = book.add_format({**base, **number})
+        formats[name + "_total"] = book.add_format({**base, **number, **total})
+    return formats
 
 
 def _write_table(book, name: str, frame, headers: dict[str, str], formats: dict) -> None:
     sheet = book.add_worksheet(name)
     columns = list(frame.columns) if frame is not None else []
     for col, key in enumerate(columns):
-        sheet.write_string(0, col, headers.get(key, key), formats["header"])
+        sheet.write_string(
+            0, col, headers.get(key) or column_headers().get(key, key), formats["header"]
+        )
         sheet.set_column(col, col, WIDTHS.get(key, 16 if key in MONEY_COLUMNS else 12))
     records = frame.to_dict("records") if frame is not None else []
     for index, record in enumerate(records, start=1):
@@ -98,19 +110,77 @@ def _write_table(book, name: str, frame, headers: dict[str, str], formats: dict)
 
 
 def _write_value(sheet, row: int, col: int, key: str, value, formats: dict, is_total: bool) -> None:
-    if _missing(value):  # None or NaN
-        sheet.write_blank(row, col, None, formats["total_text"] if is_total else None)
-    elif isinstance(value, Decimal):
-        fmt = "percent" if key == "ecart_pct" else "money"
-        sheet.write_number(row, col, float(value), formats["total"] if is_total else formats[fmt])
+    """One cell, formatted by what the column holds (euros, %, ETP, date, text)."""
+    suffix = "_total" if is_total else ""
+    if _missing(value):  # None, NaN or NA
+        sheet.write_blank(row, col, None, formats["text" + suffix])
     elif isinstance(value, bool):
-        sheet.write_string(row, col, "oui" if value else "non", formats["text"])
-    elif isinstance(value, int | float):
-        sheet.write_number(row, col, value, formats["number"])
-    else:
-        sheet.write_string(
-            row, col, clean_text(value), formats["total_text"] if is_total else formats["text"]
+        sheet.write_string(row, col, "oui" if value else "non", formats["text" + suffix])
+    elif isinstance(value, dt.date):
+        sheet.write_datetime(
+            row, col, dt.datetime.combine(value, dt.time()), formats["date" + suffix]
         )
+    elif isinstance(value, Decimal | int | float):
+        sheet.write_number(row, col, float(value), formats[_number_format(key, value) + suffix])
+    else:
+        sheet.write_string(row, col, clean_text(value), formats["text" + suffix])
+
+
+def _number_format(key: str, value: object) -> str:
+    kind = column_types().get(key, "")
+    if key == "ecart_pct" or kind == "percent":
+        return "percent" if key == "ecart_pct" else "rate"
+    if key in MONEY_COLUMNS or kind == "money":
+        return "money"
+    return "integer" if isinstance(value, int) else "number"
+
+
+@cache
+def column_types() -> dict[str, str]:
+    """The value type of every line column of the templates (the same key means the same type)."""
+    types: dict[str, str] = {}
+    for template_id in ANNEXES:
+        for column in load_template(template_id).columns:
+            types.setdefault(column.key, column.type)
+    return types
+
+
+@cache
+def column_headers() -> dict[str, str]:
+    """French headers for the tables' keys: the templates' own, then ours."""
+    headers = dict(OTHER_HEADERS)
+    for template_id in ANNEXES:
+        for column in load_template(template_id).columns:
+            headers.setdefault(column.key, f"{column.header} {column.subheader}".strip())
+    return headers
+
+
+OTHER_HEADERS = {
+    "fichier": "Fichier",
+    "chemin": "Chemin",
+    "sha256": "Empreinte SHA-256",
+    "modele": "Modèle",
+    "departement": "Code",
+    "annexe": "Annexe",
+    "annee": "Année",
+    "statut": "Statut",
+    "raison": "Raison",
+    "erreurs": "Erreurs",
+    "avertissements": "Avertissements",
+    "feuille": "Feuille",
+    "cellule": "Cellule",
+    "code": "Contrôle",
+    "gravite": "Gravité",
+    "message": "Message",
+    "article": "Article",
+    "valeur": "Valeur trouvée",
+    "volet": "Volet",
+    "ligne": "Ligne",
+    "section": "Section",
+    "groupe": "Bloc ou nature",
+    "libelle": "Libellé du modèle",
+    "compte": "Comptée (hors « Pour info »)",
+}
 
 
 def _chart(book, result: Consolidation) -> None:
@@ -207,6 +277,8 @@ def to_json(result: Consolidation) -> str:
             return None
         if isinstance(value, Decimal):
             return _csv_value(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
         if hasattr(value, "item"):  # numpy scalars
             return value.item()
         if isinstance(value, int):

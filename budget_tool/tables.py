@@ -6,6 +6,7 @@ Text that came from a département is cleaned of control characters here, once.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from budget_tool.consolidation import (
@@ -19,7 +20,6 @@ from budget_tool.consolidation import (
 from budget_tool.expr import round_half_up
 from budget_tool.findings import Finding, Severity
 
-ADVANCE_RATE = Decimal("0.6")  # art. 6: advance of 60 % of the article 4.1 amount at signature
 MONEY_COLUMNS = (
     "plafond",
     "besoins_prevus",
@@ -117,8 +117,8 @@ def _figures(plan: InputFile | None, bilan: InputFile | None, number: int) -> di
         row.update({k: money(plan_volet.figures.get(v)) for k, v in FROM_PLAN.items()})
     if bilan_volet:
         row.update({k: money(bilan_volet.figures.get(v)) for k, v in FROM_BILAN.items()})
-    elif isinstance(row["plafond"], Decimal):
-        row["avance_versee"] = round_half_up(row["plafond"] * ADVANCE_RATE)
+    elif plan_volet:  # no bilan yet: the advance as the plan computes it (art. 6)
+        row["avance_versee"] = money(plan_volet.figures.get("avance"))
     _gap(row)
     return row
 
@@ -146,7 +146,10 @@ def _status(plan, bilan, errors: int, warnings: int) -> str:
     else:
         state = "conforme"
     missing = [name for name, item in (("annexe 2", plan), ("annexe 3", bilan)) if item is None]
-    return f"{state} ; {' et '.join(missing)} non reçue" if missing else state
+    if not missing:
+        return state
+    received = "reçue conforme" if state == "conforme" else state
+    return f"incomplet : {' et '.join(missing)} non reçue ; {received}"
 
 
 def _total_row(rows: list[dict]) -> dict:
@@ -230,7 +233,7 @@ def _line_rows(chosen: dict[tuple[str, str], InputFile]) -> list[dict]:
             for key, value in line.items():
                 row[key] = (
                     value
-                    if isinstance(value, Decimal | int | bool) or value is None
+                    if isinstance(value, Decimal | int | bool | date) or value is None
                     else text(value)
                 )
             rows.append(row)

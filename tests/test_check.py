@@ -60,7 +60,7 @@ def test_clean_and_faulty_files_give_the_worst_exit_code():
     result = runner.invoke(main, ["check", str(clean), str(faulty)])
     assert result.exit_code == 1
     assert "montant-sans-categorie" in result.output and "J17" in result.output
-    assert "Bilan : 0 erreur(s)" in result.output and "Bilan : 1 erreur(s)" in result.output
+    assert "Résumé : 0 erreur(s)" in result.output and "Résumé : 1 erreur(s)" in result.output
 
 
 def test_strict_makes_warnings_fail():

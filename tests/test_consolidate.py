@@ -327,3 +327,55 @@ def test_our_csv_and_json_outputs_in_the_folder_do_not_block_the_next_run(region
         files.loc["synthese.csv", "statut"] == "ignoré"
         and files.loc["s.json", "statut"] == "ignoré"
     )
+
+
+def test_allocations_check_ceilings_and_name_the_departements_that_sent_nothing(region, tmp_path):
+    allocations = tmp_path / "allocations.csv"
+    allocations.write_text(
+        "departement;plafond_volet1;plafond_volet2;plafond_volet3\n"
+        "19;100000;200000;\n87;100000;250000;50000\n86;80000;100000;\n16;90000;150000;\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "consolidate",
+            str(region),
+            "-o",
+            str(tmp_path / "s.xlsx"),
+            "--csv",
+            str(tmp_path / "t"),
+            "--allocations",
+            str(allocations),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    anomalies = (tmp_path / "t" / "anomalies.csv").read_text(encoding="utf-8")
+    assert "plafond-modifie" in anomalies and "volet 2 est de 200\u202f000,00\u00a0€" in anomalies
+    assert "Aucune annexe 2 reçue pour le département 16" in anomalies
+
+
+def test_a_folder_without_any_workbook_is_said_plainly(tmp_path):
+    (tmp_path / "notes.txt").write_text("rien", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["consolidate", str(tmp_path), "-o", str(tmp_path / "s.xlsx")]
+    )
+    assert result.exit_code == 2 and "aucun classeur à consolider" in result.output
+    assert not (tmp_path / "s.xlsx").exists()
+
+
+def test_lines_sheet_shows_dates_as_dates_and_etp_as_numbers(result, tmp_path):
+    from budget_tool.summary import column_headers, write_summary
+
+    sheet = load_workbook(write_summary(result, tmp_path / "s.xlsx"))["Lignes"]
+    headers = [c.value for c in sheet[1]]
+    dates = [
+        row[headers.index(column_headers()["date_debut"])] for row in sheet.iter_rows(min_row=2)
+    ]
+    typed = [c for c in dates if c.value is not None]
+    assert typed and all(c.is_date and c.number_format == "dd/mm/yyyy" for c in typed)
+    etp = [
+        row[headers.index(column_headers()["existant_etp"])] for row in sheet.iter_rows(min_row=2)
+    ]
+    assert all("€" not in c.number_format for c in etp if c.value is not None)

@@ -200,3 +200,63 @@ def test_ceiling_with_cents_is_kept_exactly(tmp_path):
     sheet = load_workbook(Path(tmp_path) / "annexe2-plan-de-financement-974-2024.xlsx")["Volet 1"]
     values = {row[0]: row[1] for row in sheet.iter_rows(max_col=2, values_only=True)}
     assert Decimal(str(values["PLAFOND DEPARTEMENT"])) == Decimal("1234.56")
+
+
+def test_a_returned_workbook_in_the_output_folder_is_never_overwritten(tmp_path):
+    args = [
+        "generate",
+        "-d",
+        "23",
+        "--plafond-volet1",
+        "1000",
+        "--plafond-volet2",
+        "2000",
+        "-o",
+        str(tmp_path),
+    ]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    filled = tmp_path / "annexe3-bilan-financier-23-2024.xlsx"
+    filled.write_bytes(b"rempli par le departement")
+    refused = CliRunner().invoke(main, args)
+    assert (
+        refused.exit_code == 2 and "déjà présent" in refused.output and "--force" in refused.output
+    )
+    assert filled.read_bytes() == b"rempli par le departement"
+    assert CliRunner().invoke(main, [*args, "--force"]).exit_code == 0
+    assert filled.read_bytes() != b"rempli par le departement"
+
+
+def test_written_files_get_the_ordinary_mode_not_a_private_one(tmp_path):
+    import os
+
+    CliRunner().invoke(
+        main,
+        [
+            "generate",
+            "-d",
+            "23",
+            "--plafond-volet1",
+            "1",
+            "--plafond-volet2",
+            "1",
+            "-o",
+            str(tmp_path),
+        ],
+    )
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = (tmp_path / "annexe2-plan-de-financement-23-2024.xlsx").stat().st_mode & 0o777
+    assert mode == 0o666 & ~umask
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("", "fichier vide"), ("departement;plafond_volet1;plafond_volet2\n", "aucune ligne")],
+)
+def test_empty_allocations_files_are_said_plainly(tmp_path, content, message):
+    csv = tmp_path / "allocations.csv"
+    csv.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["generate", "--allocations", str(csv), "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output

@@ -94,9 +94,12 @@ def bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def records(path: Path, sheet: str) -> list[dict[str, object]]:
-    """The rows of a summary sheet, by column header."""
+    """The rows of a summary sheet, keyed by the tables' keys (the sheet shows French headers)."""
+    from budget_tool.summary import column_headers
+
+    keys = {header: key for key, header in column_headers().items()}
     rows = list(load_workbook(path)[sheet].iter_rows(values_only=True))
-    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    return [dict(zip([keys.get(h, h) for h in rows[0]], row, strict=True)) for row in rows[1:]]
 
 
 def copy_to(source: Path, folder: Path, name: str | None = None) -> Path:
@@ -792,9 +795,11 @@ def test_any_text_of_a_departement_comes_back_as_the_same_text(consolidation, na
     build_tables(result, chosen)
 
     sheet = load_workbook(write_summary(result, out / "synthese.xlsx"))["Lignes"]
+    from budget_tool.summary import column_headers
+
     columns = [c.value for c in sheet[1]]
     for row, key, text in ((2, "nature", nature), (3, "objet", objet)):
-        cell = sheet.cell(row=row, column=columns.index(key) + 1)
+        cell = sheet.cell(row=row, column=columns.index(column_headers()[key]) + 1)
         assert (cell.value or "") == clean_text(text)
         assert cell.data_type != "f" and cell.hyperlink is None
 

@@ -73,8 +73,8 @@ def protection(ctx: Context) -> Iterator[Finding]:
 def prefilled(ctx: Context) -> Iterator[Finding]:
     """Values the State prefilled (identification, volet labels, rates) are still the same.
 
-    The ceilings are read from the workbook itself; a consolidation compares them with the
-    allocations it is given.
+    The ceilings are read from the workbook itself: ``--allocations`` (of check or consolidate)
+    compares them with the State's own file (``rules/allocations.py``).
     """
     for sheet in ctx.sheets():
         for (row, col), cell in sorted(sheet.cells.items()):
