@@ -54,6 +54,15 @@ def check(
         findings=findings,
         volets=_figures(context),
         totals=_totals(context),
+        figures=[
+            (
+                figure.label,
+                context.values.get(
+                    (context.plan.synthesis.name, *context.plan.synthesis.anchors[figure.key])
+                ),
+            )
+            for figure in workbook.template.synthesis.figures
+        ],
         lines=_lines(context),
     )
 

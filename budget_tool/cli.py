@@ -18,8 +18,26 @@ from budget_tool.errors import BudgetToolError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class _Command(click.Command):
+    """A command whose --help says so in French."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _french_help(click.Command.get_help_option(self, ctx))
+
+
+def _french_help(option: click.Option | None) -> click.Option | None:
+    if option is not None:
+        option.help = "Affiche cette aide et quitte."
+    return option
+
+
 class _Group(click.Group):
     """Turns our French errors into a message and an exit code, never a traceback."""
+
+    command_class = _Command
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _french_help(click.Command.get_help_option(self, ctx))
 
     def invoke(self, ctx: click.Context):
         try:
@@ -30,7 +48,12 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
-@click.version_option(__version__, "--version", message="budget-tool %(version)s")
+@click.version_option(
+    __version__,
+    "--version",
+    message="budget-tool %(version)s",
+    help="Affiche la version et quitte.",
+)
 def main() -> None:
     """Génère, contrôle et consolide les annexes financières de la convention départementale
     pour l'insertion et l'emploi (programme 102) : annexe 2 (plan de financement) et annexe 3
@@ -49,7 +72,7 @@ def main() -> None:
     "--departement",
     "-d",
     metavar="CODE",
-    help="Code du département (01 à 95, 2A, 2B, 971 à 974, 976).",
+    help="Code du département (01 à 19, 2A, 2B, 21 à 95, 971 à 974, 976).",
 )
 @click.option(
     "--year",
@@ -187,7 +210,7 @@ def check(files, fmt, strict, annotate, color, allocations) -> None:
         click.echo(to_json(reports))
     else:
         click.echo("\n\n".join(to_text(report, colour) for report in reports))
-    if annotate:
+    if annotate and reports[0].refused is None:
         from budget_tool.annotate import annotate as write_annotated
 
         write_annotated(reports[0], annotate)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 
 @dataclass(frozen=True, order=True)
@@ -22,7 +22,8 @@ class CellRef:
         return xl_rowcol_to_cell(self.row, self.col)
 
     def __str__(self) -> str:
-        quoted = f"'{self.sheet}'" if self.sheet and not self.sheet.startswith("'") else self.sheet
+        """Always quoted, as people copy it into a formula: 'Volet 2'!G14, or 'Volet 2'."""
+        quoted = "'" + self.sheet.replace("'", "''") + "'" if self.sheet else ""
         if not self.address:
             return quoted
-        return f"{quote_sheetname(self.sheet)}!{self.address}" if self.sheet else self.address
+        return f"{quoted}!{self.address}" if quoted else self.address

@@ -42,6 +42,9 @@ class Report:
     volets: list[VoletFigures] = field(default_factory=list)
     totals: dict[str, Decimal] = field(default_factory=dict)
     lines: list[dict[str, object]] = field(default_factory=list)
+    figures: list[tuple[str, object]] = field(
+        default_factory=list
+    )  # (label, value) under the table
     refused: str | None = None
 
     @classmethod
@@ -142,12 +145,19 @@ def to_text(report: Report, colour: bool = False) -> str:
     lines.append(
         f"  {report.annexe} v{report.template_version} · {report.departement} - {report.departement_nom} · {report.year}"
     )
+    labels = [label for v in report.volets for label in v.labels.values()]
+    width = max(len(label) for label in [*labels, *(label for label, _ in report.figures), ""])
     for volet in report.volets:
         lines.append(f"  Volet {volet.volet} :")
         for key, value in volet.figures.items():
             percent = volet.types.get(key) == "percent"
             shown = f"{value * 100:.0f}\u00a0%" if percent else format_euros(value)
-            lines.append(f"    {volet.labels.get(key, key):<58} {shown:>18}")
+            lines.append(f"    {volet.labels.get(key, key):<{width}} {shown:>16}")
+    if report.figures:
+        lines.append("  Ensemble :")
+    for label, value in report.figures:
+        shown = format_euros(value) if isinstance(value, Decimal) else str(value)
+        lines.append(f"    {label:<{width}} {shown:>16}")
     by_sheet: dict[str, list[Finding]] = defaultdict(list)
     for item in sorted(
         report.findings, key=lambda f: (f.severity.rank, f.where.sheet if f.where else "")
