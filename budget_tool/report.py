@@ -155,8 +155,8 @@ def to_text(report: Report, colour: bool = False) -> str:
             lines.append(f"    {volet.labels.get(key, key):<{width}} {shown:>16}")
     if report.figures:
         lines.append("  Ensemble :")
-    for label, value in report.figures:
-        shown = format_euros(value) if isinstance(value, Decimal) else str(value)
+    for label, figure in report.figures:
+        shown = format_euros(figure) if isinstance(figure, Decimal) else str(figure)
         lines.append(f"    {label:<{width}} {shown:>16}")
     by_sheet: dict[str, list[Finding]] = defaultdict(list)
     for item in sorted(
