@@ -35,11 +35,13 @@ ANNEXES = ("annexe-2", "annexe-3")
 
 
 def templates_dir() -> Path:
-    """The folder of the templates: ``$BUDGET_TOOL_TEMPLATES`` or the repository's own."""
+    """The folder of the templates: ``$BUDGET_TOOL_TEMPLATES``, or the package's own
+    (``budget_tool/workbook_templates`` links to the repository's top-level folder; a wheel
+    holds a copy)."""
     override = os.environ.get("BUDGET_TOOL_TEMPLATES")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "workbook_templates"
+    return Path(__file__).resolve().parent / "workbook_templates"
 
 
 @cache
