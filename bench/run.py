@@ -39,6 +39,7 @@ sys.path.insert(0, str(HERE))
 import dataset  # noqa: E402
 from measure import Measure, run_group  # noqa: E402
 
+from budget_tool import libreoffice as lo  # noqa: E402
 from budget_tool.libreoffice import soffice  # noqa: E402
 
 SIZES = (50, 101, 202)
@@ -49,15 +50,7 @@ LOAD_ALL = (
     "    openpyxl.load_workbook(path)\n"
 )
 # Same settings as budget_tool.libreoffice: recalculate every formula on loading (0 = always).
-RECALC_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
- xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
- <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
- <prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
+RECALC_PROFILE = lo.RECALC_PROFILE
 
 
 def log(message: str) -> None:

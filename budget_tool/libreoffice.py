@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-_RECALC_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+RECALC_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
  xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load">
@@ -50,7 +50,7 @@ def convert(
         if recalc:
             user = Path(profile) / "user"
             user.mkdir(parents=True)
-            (user / "registrymodifications.xcu").write_text(_RECALC_PROFILE, encoding="utf-8")
+            (user / "registrymodifications.xcu").write_text(RECALC_PROFILE, encoding="utf-8")
         command = [
             executable,
             f"-env:UserInstallation={Path(profile).as_uri()}",

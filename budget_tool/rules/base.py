@@ -75,6 +75,20 @@ class Context:
         value = self.computed(sheet.name, line.row, self.col(self.checks.line_amount))
         return value if isinstance(value, Decimal) else Decimal(0)
 
+    def category_lines(self) -> Iterator[tuple[SheetPlan, Line, str, Decimal, CellRef]]:
+        """Counted lines with their category as typed (stripped), amount and category cell."""
+        category = next((c for c in self.workbook.template.columns if c.type == "category"), None)
+        if category is None or self.checks is None:
+            return
+        col = self.col(category.key)
+        for sheet in self.volet_sheets():
+            for line in sheet.lines:
+                if line.counted:
+                    value = self.line_value(sheet, line, category.key)
+                    text = value.strip() if isinstance(value, str) else ""
+                    where = self.ref(sheet.name, line.row, col)
+                    yield sheet, line, text, self.line_amount(sheet, line), where
+
     def has_amount(self, sheet: SheetPlan, line: Line) -> bool:
         """An amount was entered, even as text that the spreadsheet does not count, or as an
         error value (reported as such)."""

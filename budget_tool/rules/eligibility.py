@@ -64,21 +64,11 @@ def suspicion(text: str) -> str | None:
 @rule("depense-ineligible", "libelle-suspect")
 def eligibility(ctx: Context) -> Iterator[Finding]:
     table = {label.casefold(): ok for label, ok in ctx.plan.eligibility.items()}
-    category = next((c for c in ctx.workbook.template.columns if c.type == "category"), None)
-    if category is None or ctx.checks is None:
-        return
-    for sheet in ctx.volet_sheets():
-        for line in sheet.lines:
-            if not line.counted:
-                continue
-            value = ctx.line_value(sheet, line, category.key)
-            text = value.strip() if isinstance(value, str) else ""
-            amount = ctx.line_amount(sheet, line)
-            if table.get(text.casefold()) is False and amount:
-                where = ctx.ref(sheet.name, line.row, ctx.col(category.key))
-                yield finding("depense-ineligible", where, text, amount=format_euros(amount))
-            elif table.get(text.casefold()) and amount:
-                yield from _suspect_texts(ctx, sheet, line)
+    for sheet, line, text, amount, where in ctx.category_lines():
+        if table.get(text.casefold()) is False and amount:
+            yield finding("depense-ineligible", where, text, amount=format_euros(amount))
+        elif table.get(text.casefold()) and amount:
+            yield from _suspect_texts(ctx, sheet, line)
 
 
 def _suspect_texts(ctx: Context, sheet, line) -> Iterator[Finding]:

@@ -110,21 +110,10 @@ def dates(ctx: Context) -> Iterator[Finding]:
 @rule("categorie-inconnue", "montant-sans-categorie", "categorie-sans-montant")
 def categories(ctx: Context) -> Iterator[Finding]:
     known = {label.casefold() for label in ctx.plan.eligibility}
-    category = next((c for c in ctx.workbook.template.columns if c.type == "category"), None)
-    if category is None or ctx.checks is None:
-        return
-    col = ctx.col(category.key)
-    for sheet in ctx.volet_sheets():
-        for line in sheet.lines:
-            if not line.counted:
-                continue
-            value = ctx.line_value(sheet, line, category.key)
-            text = value.strip() if isinstance(value, str) else ""
-            amount = ctx.line_amount(sheet, line)
-            where = ctx.ref(sheet.name, line.row, col)
-            if text and text.casefold() not in known:
-                yield finding("categorie-inconnue", where, text)
-            elif not text and amount != 0:
-                yield finding("montant-sans-categorie", where, amount)
-            elif text and not ctx.has_amount(sheet, line):
-                yield finding("categorie-sans-montant", where, text)
+    for sheet, line, text, amount, where in ctx.category_lines():
+        if text and text.casefold() not in known:
+            yield finding("categorie-inconnue", where, text)
+        elif not text and amount != 0:
+            yield finding("montant-sans-categorie", where, amount)
+        elif text and not ctx.has_amount(sheet, line):
+            yield finding("categorie-sans-montant", where, text)
