@@ -19,6 +19,7 @@ from budget_tool.consolidation import (
 )
 from budget_tool.expr import round_half_up
 from budget_tool.findings import Finding, Severity
+from budget_tool.templates import load_template
 
 MONEY_COLUMNS = (
     "plafond",
@@ -83,10 +84,15 @@ def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFil
         plan, bilan = chosen.get((code, "annexe-2")), chosen.get((code, "annexe-3"))
         reports = [f.report for f in (plan, bilan) if f and f.report]
         first = reports[0]
-        counts = severity_counts(f for r in reports for f in r.findings)
-        counts_extra = severity_counts(f for item, f in result.findings if item in (plan, bilan))
+        findings = [f for r in reports for f in r.findings]
+        findings += [f for item, f in result.findings if item in (plan, bilan)]
         volets = sorted({v.volet for r in reports for v in r.volets})
+        sheets = {
+            n: {load_template(r.annexe or "").sheet_name.format(volet=n) for r in reports}
+            for n in volets
+        }
         for number in volets:
+            counts = severity_counts(f for f in findings if _concerns(f, number, sheets))
             row = {
                 "departement": code,
                 "nom": text(first.departement_nom),
@@ -94,8 +100,7 @@ def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFil
                 "volet": number,
             }
             row.update(_figures(plan, bilan, number))
-            errors = counts[Severity.ERREUR] + counts_extra[Severity.ERREUR]
-            warnings = counts[Severity.AVERTISSEMENT] + counts_extra[Severity.AVERTISSEMENT]
+            errors, warnings = counts[Severity.ERREUR], counts[Severity.AVERTISSEMENT]
             row.update(
                 erreurs=errors,
                 avertissements=warnings,
@@ -105,6 +110,14 @@ def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFil
     if rows:
         rows.append(_total_row(rows))
     return rows
+
+
+def _concerns(finding: Finding, volet: int, sheets: dict[int, set[str]]) -> bool:
+    """A finding on a volet's sheet counts for that volet; one on the synthesis or the whole
+    workbook counts for every volet (it may change any of their figures)."""
+    sheet = finding.where.sheet if finding.where else ""
+    on_a_volet = [n for n, names in sheets.items() if sheet in names]
+    return not on_a_volet or on_a_volet == [volet]
 
 
 def _figures(plan: InputFile | None, bilan: InputFile | None, number: int) -> dict:
@@ -148,8 +161,8 @@ def _status(plan, bilan, errors: int, warnings: int) -> str:
     missing = [name for name, item in (("annexe 2", plan), ("annexe 3", bilan)) if item is None]
     if not missing:
         return state
-    received = "reçue conforme" if state == "conforme" else state
-    return f"incomplet : {' et '.join(missing)} non reçue ; {received}"
+    received = next(name for name, item in (("annexe 2", plan), ("annexe 3", bilan)) if item)
+    return f"incomplet : {missing[0]} non reçue ; {received} : {state}"
 
 
 def _total_row(rows: list[dict]) -> dict:

@@ -112,6 +112,8 @@ def test_ineligible_expenses_lower_the_contribution_and_are_listed(result):
     assert row["ineligibles"] > 0
     assert row["eligibles"] == row["depenses_declarees"] - row["ineligibles"]
     assert row["erreurs"] >= 1 and row["statut"].startswith("erreurs")
+    other = _row(result.synthese, "87", 2)  # the mistake is on volet 1's sheet only
+    assert other["erreurs"] == 0 and other["statut"] == "conforme"
     anomalies = result.anomalies
     hit = anomalies[
         (anomalies["code"] == "depense-ineligible") & (anomalies["departement"] == "87")
