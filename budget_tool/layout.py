@@ -391,6 +391,8 @@ class _SynthesisBuilder:
                 sheet.add(
                     Cell(row, col, FORMULA, column.type, "summary_total", node=node, key=column.key)
                 )
+            else:  # nothing to add up (a rate, a flag): an empty cell in the total's band
+                sheet.add(Cell(row, col, LABEL, style="summary_total", value=""))
 
     def _figures(self, sheet: SheetPlan, row: int) -> None:
         value_col = min(4, len(self.spec.columns) - 1)
