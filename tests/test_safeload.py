@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from budget_tool import safeload
 from budget_tool.errors import WorkbookRefused
-from budget_tool.precheck import _CHUNK
 from budget_tool.safeload import Limits, assert_defused, load_raw, load_workbook, precheck
+from budget_tool.zipscan import _CHUNK
 from tests import hostile_files as hostile
 
 ENGLISH_LEAKS = ("error", "exception", "traceback", "there is no item", "not a zip", "unable to")
