@@ -98,7 +98,7 @@ _RULES = [
         "libelle-deplace",
         E,
         "Lignes insérées ou supprimées",
-        "Le libellé attendu ici est « {expected} », trouvé « {found} » : des lignes ont été insérées, supprimées ou modifiées ; les contrôles de cette feuille s'arrêtent là.",
+        "Le libellé attendu ici est « {expected} », trouvé « {found} » : {detail} ; les contrôles de cette feuille s'arrêtent là.",
         family="structure",
     ),
     Rule(

@@ -353,32 +353,55 @@ def very_hidden_volet_sheet_is_reported(wb):
     return Expected(path, "'Volet 1'", says=("« Volet 1 »", "veryHidden"))
 
 
-def _moved(wb, annexe: str, volet: int, row: int, edit) -> Expected:
-    """Rows inserted or deleted at ``row``: reported on the first template label from there."""
+def _moved(wb, annexe: str, volet: int, row: int, edit, how: str) -> Expected:
+    """Rows inserted or deleted at ``row``: reported on the first template label from there,
+    saying ``how`` many rows moved."""
     sheet = wb.volet_sheet(annexe, volet)
     label_row, label_col = first_label_from(sheet, row)
     path = wb.with_openpyxl(annexe, edit)
     label = sheet.cells[(label_row, label_col)].value
-    return Expected(path, str(CellRef(sheet.name, label_row, label_col)), says=(f"« {label} »",))
+    says = (f"« {label} »", f"{how} la ligne {label_row + 1}")
+    return Expected(path, str(CellRef(sheet.name, label_row, label_col)), says=says)
 
 
 @triggers("libelle-deplace")
 def row_inserted_above_the_first_line_is_reported(wb):
     row = wb.line(ANNEXE2, 1, 0).row
-    return _moved(wb, ANNEXE2, 1, row, lambda book: book["Volet 1"].insert_rows(row + 1))
+    return _moved(
+        wb,
+        ANNEXE2,
+        1,
+        row,
+        lambda book: book["Volet 1"].insert_rows(row + 1),
+        "1 ligne insérée au-dessus de",
+    )
 
 
 @triggers("libelle-deplace")
 def two_rows_inserted_in_a_block_are_reported(wb):
     row = wb.line(ANNEXE3, 1, 1).row
-    return _moved(wb, ANNEXE3, 1, row, lambda book: book["Volet 1"].insert_rows(row + 1, 2))
+    return _moved(
+        wb,
+        ANNEXE3,
+        1,
+        row,
+        lambda book: book["Volet 1"].insert_rows(row + 1, 2),
+        "2 lignes insérées au-dessus de",
+    )
 
 
 @triggers("libelle-deplace")
 def empty_line_deleted_is_reported(wb):
     lines = wb.lines(ANNEXE3)
     row = wb.line(ANNEXE3, 2, free_line(wb, ANNEXE3, 2, lines)).row
-    return _moved(wb, ANNEXE3, 2, row, lambda book: book["Volet 2"].delete_rows(row + 1))
+    return _moved(
+        wb,
+        ANNEXE3,
+        2,
+        row,
+        lambda book: book["Volet 2"].delete_rows(row + 1),
+        "1 ligne supprimée avant",
+    )
 
 
 @stays_silent("libelle-deplace")

@@ -46,19 +46,38 @@ def sheets(ctx: Context) -> Iterator[Finding]:
 def labels(ctx: Context) -> Iterator[Finding]:
     """The first label out of place on a sheet: its rows were inserted, deleted or rewritten."""
     for sheet in list(ctx.sheets()):
-        for (row, col), cell in sorted(sheet.cells.items()):
-            if cell.kind != LABEL:
-                continue
-            found = ctx.workbook.read(sheet.name, row, col).raw
+        labels = [cell for _position, cell in sorted(sheet.cells.items()) if cell.kind == LABEL]
+        for index, cell in enumerate(labels):
+            found = ctx.workbook.read(sheet.name, cell.row, cell.col).raw
             if normalise_label(found) != normalise_label(cell.value):
                 ctx.broken.add(sheet.name)
                 yield finding(
                     "libelle-deplace",
-                    ctx.ref(sheet.name, row, col),
+                    ctx.ref(sheet.name, cell.row, cell.col),
                     found or "(vide)",
                     expected=cell.value,
+                    detail=_shift(ctx, sheet.name, labels[index : index + 4]),
                 )
                 break
+
+
+def _shift(ctx: Context, sheet: str, labels: list) -> str:
+    """Say how many rows were inserted or deleted, when the next labels all moved by as many."""
+    read = ctx.workbook.sheets[sheet]
+    stray = {(row, col): value for row, col, value in read.stray}  # moved beyond the plan
+
+    def text_at(row: int, col: int) -> str:
+        return normalise_label(stray.get((row, col), read.get(row, col).raw))
+
+    for shift in sorted(range(-30, 31), key=abs):
+        if shift and all(
+            text_at(c.row + shift, c.col) == normalise_label(c.value) for c in labels if c.value
+        ):
+            count, row = abs(shift), labels[0].row + 1
+            plural = "s" if count > 1 else ""
+            done = f"insérée{plural} au-dessus de" if shift > 0 else f"supprimée{plural} avant"
+            return f"{count} ligne{plural} {done} la ligne {row}"
+    return "des lignes ont été insérées, supprimées ou modifiées"
 
 
 @rule("protection-retiree")
