@@ -61,6 +61,16 @@ def decimal_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def show_number(value: Decimal, value_type: str = "") -> str:
+    """A number as the sheet shows it to a French reader: an amount in euros, a rate in
+    percent (« 50 % »), anything else with a decimal comma (« 1,5 »)."""
+    if value_type == "money":
+        return format_euros(value)
+    if value_type == "percent":
+        return f"{(value * 100).normalize():f}".replace(".", ",") + "\u00a0%"
+    return f"{value.normalize():f}".replace(".", ",")
+
+
 def format_euros(value: Decimal) -> str:
     """``1 234,56 €`` with a narrow no-break space, as French finance documents write it."""
     sign = "-" if value < 0 else ""

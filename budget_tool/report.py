@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from budget_tool.findings import Finding, Severity
-from budget_tool.numbers import decimal_text, format_euros
+from budget_tool.numbers import decimal_text, format_euros, show_number
 from budget_tool.sanitize import clean_text
 
 SCHEMA_VERSION = "1"
@@ -150,8 +150,7 @@ def to_text(report: Report, colour: bool = False) -> str:
     for volet in report.volets:
         lines.append(f"  Volet {volet.volet} :")
         for key, value in volet.figures.items():
-            percent = volet.types.get(key) == "percent"
-            shown = f"{value * 100:.0f}\u00a0%" if percent else format_euros(value)
+            shown = show_number(value, volet.types.get(key, "money"))
             lines.append(f"    {volet.labels.get(key, key):<{width}} {shown:>16}")
     if report.figures:
         lines.append("  Ensemble :")

@@ -115,7 +115,6 @@ class Checks:
     cofinancing_volet: int = 0  # art. 3.3: volet whose State share is capped
     cofinancing_share: str = ""  # anchor of that share on the volet sheet
     cofinancing_cost: str = ""  # anchor of the total cost it is a share of
-    cofinancing_rate: str = "0.5"
 
 
 @dataclass(frozen=True)

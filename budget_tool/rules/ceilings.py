@@ -93,7 +93,8 @@ def cofinancing(ctx: Context) -> Iterator[Finding]:
         read = ctx.workbook.read(sheet.name, row, col)
         shown = _dec(to_value(read.cached if read.is_formula else read.raw))
         cost = _dec(ctx.computed(sheet.name, *sheet.anchors[checks.cofinancing_cost]))
-        limit = round_half_up(cost * Decimal(checks.cofinancing_rate))
+        rate = ctx.workbook.template.volet(checks.cofinancing_volet).state_rate
+        limit = round_half_up(cost * rate)
         if shown > limit:
             yield finding(
                 "cofinancement-volet2",

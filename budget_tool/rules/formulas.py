@@ -11,7 +11,7 @@ from functools import lru_cache
 from budget_tool import expr
 from budget_tool.findings import Finding, finding
 from budget_tool.model import to_value
-from budget_tool.numbers import format_euros
+from budget_tool.numbers import show_number
 from budget_tool.plan import FORMULA
 from budget_tool.rules.base import Context, rule
 
@@ -96,5 +96,5 @@ def _agree(shown: expr.Value, mine: expr.Value) -> bool:
 
 def _show(value: expr.Value, value_type: str) -> str:
     if isinstance(value, Decimal):
-        return format_euros(value) if value_type == "money" else f"{value.normalize():f}"
+        return show_number(value, value_type)
     return "(vide)" if value in (None, "") else str(value)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from budget_tool.findings import Finding, finding
-from budget_tool.numbers import ascii_digits, format_euros, parse_amount
+from budget_tool.numbers import ascii_digits, parse_amount, show_number
 from budget_tool.plan import INPUT, Cell
 from budget_tool.rules.base import Context, rule
 
@@ -47,13 +47,7 @@ def _number(ctx: Context, sheet: str, cell: Cell) -> Iterator[Finding]:
     elif isinstance(value, str) and value.strip():
         yield finding("nombre-en-texte", where, value, hint=_hint(value, cell.type))
     elif isinstance(value, int | float) and value < 0:
-        number = Decimal(repr(value))
-        shown = (
-            format_euros(number)
-            if cell.type == "money"
-            else f"{number.normalize():f}".replace(".", ",")
-        )
-        yield finding("montant-negatif", where, shown)
+        yield finding("montant-negatif", where, show_number(Decimal(repr(value)), cell.type))
 
 
 def _hint(text: str, value_type: str) -> str:
@@ -63,9 +57,7 @@ def _hint(text: str, value_type: str) -> str:
     guess = meant if meant is not None else converted
     if guess is None:
         return "Saisissez un nombre, sans texte."
-    shown = (
-        format_euros(guess) if value_type == "money" else f"{guess.normalize():f}".replace(".", ",")
-    )
+    shown = show_number(guess, value_type)
     extra = " (chiffres non latins)" if converted is not None else ""
     return f"Nombre probable : {shown}{extra} ; ressaisissez-le comme un nombre."
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from budget_tool.findings import Finding, finding
 from budget_tool.model import to_value
-from budget_tool.numbers import format_euros
+from budget_tool.numbers import show_number
 from budget_tool.plan import INPUT, LABEL, VALUE
 from budget_tool.refs import CellRef
 from budget_tool.rules.base import Context, rule
@@ -112,13 +112,7 @@ def prefilled(ctx: Context) -> Iterator[Finding]:
 def _shown(value: object, value_type: str) -> object:
     """A prefilled number as the sheet shows it: a rate in percent, an amount in euros."""
     number = to_value(value)
-    if not isinstance(number, Decimal):
-        return value
-    if value_type == "percent":
-        return f"{(number * 100).normalize():f}".replace(".", ",") + "\u00a0%"
-    if value_type == "money":
-        return format_euros(number)
-    return f"{number.normalize():f}".replace(".", ",")
+    return show_number(number, value_type) if isinstance(number, Decimal) else value
 
 
 def _same_value(found: object, expected: object) -> bool:
