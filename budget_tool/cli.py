@@ -18,7 +18,25 @@ from budget_tool.errors import BudgetToolError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class _FrenchFormatter(click.HelpFormatter):
+    """click's help headings, in French."""
+
+    HEADINGS = {"Options": "Options", "Commands": "Commandes", "Arguments": "Arguments"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix or "Utilisation : ")
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(self.HEADINGS.get(heading, heading))
+
+
+class _FrenchContext(click.Context):
+    formatter_class = _FrenchFormatter
+
+
 class _Command(click.Command):
+    context_class = _FrenchContext
+
     """A command whose --help says so in French."""
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
@@ -35,6 +53,7 @@ class _Group(click.Group):
     """Turns our French errors into a message and an exit code, never a traceback."""
 
     command_class = _Command
+    context_class = _FrenchContext
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         return _french_help(click.Command.get_help_option(self, ctx))
