@@ -19,7 +19,6 @@ from budget_tool.errors import UsageError
 from budget_tool.findings import Finding, Severity, finding
 from budget_tool.plan import Parameters
 from budget_tool.report import Report
-from budget_tool.sanitize import clean_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -241,10 +240,6 @@ def _cross_checks(
 
 def money(value: object) -> Decimal | None:
     return value if isinstance(value, Decimal) else None
-
-
-def text(value: object) -> str:
-    return clean_text(value)
 
 
 def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:

@@ -146,19 +146,6 @@ def _dotted(node: ast.AST) -> str:
     raise ExpressionError("nom invalide")
 
 
-def names(node: Node) -> set[str]:
-    """Every name a formula uses, to check a template before anything is written."""
-    if isinstance(node, Name):
-        return {node.name}
-    if isinstance(node, Call):
-        return set().union(*(names(a) for a in node.args)) if node.args else set()
-    if isinstance(node, BinOp):
-        return names(node.left) | names(node.right)
-    if isinstance(node, Neg):
-        return names(node.operand)
-    return set()
-
-
 def bind(node: Node, resolve: Callable[[str], Node]) -> Node:
     """Replace every name by what ``resolve`` says it stands for (a Ref, a Num, a SUM...)."""
     if isinstance(node, Name):

@@ -103,7 +103,6 @@ def _identification(template: Template, params: Parameters) -> dict[str, str]:
         "convention": params.convention,
         "periode": f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}",
         "modele": template.label,
-        "annee": str(params.year),
     }
 
 

@@ -15,10 +15,10 @@ from budget_tool.consolidation import (
     InputFile,
     money,
     severity_counts,
-    text,
 )
 from budget_tool.expr import round_half_up
 from budget_tool.findings import Finding, Severity
+from budget_tool.sanitize import clean_text
 from budget_tool.templates import load_template
 
 MONEY_COLUMNS = (
@@ -95,8 +95,8 @@ def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFil
             counts = severity_counts(f for f in findings if _concerns(f, number, sheets))
             row = {
                 "departement": code,
-                "nom": text(first.departement_nom),
-                "region": text(first.region),
+                "nom": clean_text(first.departement_nom),
+                "region": clean_text(first.region),
                 "volet": number,
             }
             row.update(_figures(plan, bilan, number))
@@ -226,9 +226,9 @@ def _anomaly_rows(result: Consolidation) -> list[dict]:
                 "cellule": found.where.address if found.where else "",
                 "code": found.code,
                 "gravite": found.severity.value,
-                "message": text(found.message),
+                "message": clean_text(found.message),
                 "article": found.article,
-                "valeur": text(found.value),
+                "valeur": clean_text(found.value),
             }
         )
     return rows
@@ -247,7 +247,7 @@ def _line_rows(chosen: dict[tuple[str, str], InputFile]) -> list[dict]:
                 row[key] = (
                     value
                     if isinstance(value, Decimal | int | bool | date) or value is None
-                    else text(value)
+                    else clean_text(value)
                 )
             rows.append(row)
     return rows
@@ -284,7 +284,7 @@ def _file_rows(result: Consolidation) -> list[dict]:
                 "annexe": ANNEXE_NAMES.get(report.annexe or "", "") if report else "",
                 "annee": report.year if report else None,
                 "statut": item.status,
-                "raison": text(item.reason),
+                "raison": clean_text(item.reason),
                 "erreurs": report.count(Severity.ERREUR)
                 if report and report.refused is None
                 else None,

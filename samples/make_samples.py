@@ -54,6 +54,11 @@ def _write(name: str, annexe: str, lines, expected: list[str]) -> Path:
     return target
 
 
+def _copy(lines):
+    """A copy of a filling that a faulty sample may change without touching the clean one."""
+    return {key: dict(values) for key, values in lines.items()}
+
+
 def _first_line(lines, volet: int, key: str = "montant_delta"):
     return next(k for k in sorted(lines) if k[0] == volet and key in lines[k])
 
@@ -63,13 +68,13 @@ def annexe2_samples() -> None:
     clean = sampledata.plan_lines(plan)
     _write("annexe2-23-2024-conforme.xlsx", "annexe-2", clean, [])
 
-    over = {k: dict(v) for k, v in clean.items()}
+    over = _copy(clean)
     key = _first_line(over, 1)
     over[key]["montant_delta"] = over[key]["montant_delta"] + Decimal("60000")
     over[key]["cible_eur"] = over[key]["cible_eur"] + Decimal("60000")
     _write("annexe2-23-2024-plafond-depasse.xlsx", "annexe-2", over, ["plafond-depasse"])
 
-    text = {k: dict(v) for k, v in clean.items()}
+    text = _copy(clean)
     key = _first_line(text, 2)
     text[key]["montant_delta"] = "12 500,00 €"
     text[key]["existant_etp"] = "1,5"
@@ -105,7 +110,7 @@ def annexe3_samples() -> None:
     clean = sampledata.bilan_lines(plan)
     _write("annexe3-23-2024-conforme.xlsx", "annexe-3", clean, [])
 
-    bad = {k: dict(v) for k, v in clean.items()}
+    bad = _copy(clean)
     keys = sorted(k for k in bad if k[0] == 2)
     bad[keys[0]].update(
         nature="Nuitées d'hôtel des intervenants", categorie="Frais de mission : hébergement"
@@ -118,7 +123,7 @@ def annexe3_samples() -> None:
         ["depense-ineligible", "libelle-suspect"],
     )
 
-    dates = {k: dict(v) for k, v in clean.items()}
+    dates = _copy(clean)
     key = sorted(k for k in dates if k[0] == 1)[0]
     dates[key].update(date_debut=date(2023, 12, 1), date_fin=date(2023, 11, 30))
     _write(
@@ -128,7 +133,7 @@ def annexe3_samples() -> None:
         ["date-hors-periode", "periode-inversee"],
     )
 
-    missing = {k: dict(v) for k, v in clean.items()}
+    missing = _copy(clean)
     key = sorted(k for k in missing if k[0] == 3)[0]
     missing[key].pop("categorie")
     _write("annexe3-23-2024-sans-categorie.xlsx", "annexe-3", missing, ["montant-sans-categorie"])

@@ -33,6 +33,7 @@ from budget_tool.generate import write_workbook
 from budget_tool.layout import column_index
 from budget_tool.plan import LABEL, Line, SheetPlan, WorkbookPlan
 from budget_tool.refs import CellRef
+from budget_tool.rules.formulas import outside_strings
 
 ANNEXE2, ANNEXE3 = "annexe-2", "annexe-3"
 Entries = dict[str, bytes]
@@ -40,7 +41,6 @@ Entries = dict[str, bytes]
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_STRINGS = re.compile(r'"(?:[^"]|"")*"')
 
 
 def clean_lines(plan: WorkbookPlan) -> dict[tuple[int, int], dict[str, object]]:
@@ -268,13 +268,7 @@ def rewrite_formulas(entries: Entries, rewrite: Callable[[str], str]) -> int:
 def libreoffice_style(formula: str) -> str:
     """A formula as another spreadsheet may save it: no quotes around sheet names, ``$`` signs,
     lower case, spaces after commas, ``FALSE()``; text between double quotes kept as it is."""
-    parts, last = [], 0
-    for match in _STRINGS.finditer(formula):
-        parts.append(_restyle(formula[last : match.start()]))
-        parts.append(match.group(0))
-        last = match.end()
-    parts.append(_restyle(formula[last:]))
-    return "".join(parts)
+    return outside_strings(formula, _restyle)
 
 
 def _restyle(code: str) -> str:

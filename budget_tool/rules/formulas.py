@@ -4,7 +4,7 @@ agrees with what its inputs give."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import lru_cache
 
@@ -23,13 +23,17 @@ _MAX_PER_SHEET = 15
 def normalise_formula(text: str) -> str:
     """What spreadsheets rewrite on saving does not count: $, quotes around sheet names, case,
     spaces outside strings, the ``_xlfn.`` prefix, a leading ``+``."""
-    body = text.strip().removeprefix("=").removeprefix("+")
+    return outside_strings(text.strip().removeprefix("=").removeprefix("+"), _normalise_code)
+
+
+def outside_strings(formula: str, change: Callable[[str], str]) -> str:
+    """Apply ``change`` to a formula's code, leaving its "text between double quotes" alone."""
     parts, last = [], 0
-    for match in _STRINGS.finditer(body):
-        parts.append(_normalise_code(body[last : match.start()]))
+    for match in _STRINGS.finditer(formula):
+        parts.append(change(formula[last : match.start()]))
         parts.append(match.group(0))
         last = match.end()
-    parts.append(_normalise_code(body[last:]))
+    parts.append(change(formula[last:]))
     return "".join(parts)
 
 
