@@ -14,24 +14,26 @@ from budget_tool.reader import NotOurWorkbook, read_workbook
 from budget_tool.report import Report, VoletFigures
 from budget_tool.rules import RULES, Context
 from budget_tool.safeload import DEFAULT_LIMITS, Limits
-from budget_tool.templates import ANNEXES, load_template
+from budget_tool.templates import known_labels
 
 
 def check(
     path: str | Path,
     limits: Limits = DEFAULT_LIMITS,
     allocations: Mapping[str, Parameters] | None = None,
+    templates: Path | None = None,
 ) -> Report:
     """Check one workbook; a file that cannot be read gives a refused report, never an exception.
 
     ``allocations`` (département code -> parameters, see ``params.read_allocations``) are the
-    State's ceilings: the workbook's own are then compared with them.
+    State's ceilings: the workbook's own are then compared with them. ``templates`` is the
+    templates folder (default ``templates_dir()``); the version is the one the workbook names.
     """
     path = Path(path)
     try:
-        workbook = read_workbook(path, limits)
+        workbook = read_workbook(path, limits, templates)
     except NotOurWorkbook as exc:
-        known = ", ".join(load_template(t).label for t in ANNEXES)
+        known = known_labels(templates)
         return Report.refused_file(
             path, exc.reason, finding(exc.code, None, exc.found, known=known)
         )

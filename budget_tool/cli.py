@@ -97,9 +97,14 @@ def main() -> None:
     "--year",
     "-y",
     type=int,
-    default=2024,
-    show_default=True,
-    help="Année de la convention (période du 01/01 au 31/12).",
+    help="Année de la convention (période du 01/01 au 31/12) ; par défaut l'année du modèle "
+    "choisi avec --modele, sinon celle du modèle le plus récent.",
+)
+@click.option(
+    "--modele",
+    metavar="VERSION",
+    help="Version du modèle (dossier de workbook_templates/, ex. 2025.1) ; par défaut la plus "
+    "récente qui sert l'année de chaque classeur.",
 )
 @click.option(
     "--convention", metavar="NUMÉRO", help="Numéro de la convention (par défaut ANNÉE-CODE)."
@@ -136,6 +141,7 @@ def generate(
     allocations,
     out_dir,
     force,
+    modele,
 ) -> None:
     """Génère l'annexe 2 et l'annexe 3 d'un département, pré-remplies et protégées.
 
@@ -149,11 +155,15 @@ def generate(
       budget-tool generate --departement 23 --year 2024 --plafond-volet1 150000 \\
           --plafond-volet2 400000 --plafond-volet3 250000 -o classeurs/
       budget-tool generate --allocations allocations-2024.csv -o classeurs/
+      budget-tool generate --allocations allocations-2025.csv --modele 2025.1 -o classeurs/
     """
     from budget_tool.errors import UsageError
     from budget_tool.generate import generate_many
     from budget_tool.params import Allocation, build_parameters, read_allocations
+    from budget_tool.templates import templates_dir
+    from budget_tool.versions import default_year
 
+    year = year or default_year(templates_dir(), modele)
     if allocations and departement:
         raise UsageError("--allocations et --departement s'excluent : choisissez l'un ou l'autre.")
     if allocations:
@@ -167,7 +177,7 @@ def generate(
         raise UsageError(
             "indiquez --departement CODE (avec les plafonds) ou --allocations FICHIER.csv."
         )
-    for path in generate_many(all_params, out_dir, force=force):
+    for path in generate_many(all_params, out_dir, force=force, version=modele):
         click.echo(f"Écrit : {path}")
 
 
@@ -306,7 +316,13 @@ def rules(fmt) -> None:
     help="CSV des allocations de l'État : les plafonds des classeurs lui sont comparés, et les "
     "départements dotés qui n'ont rien envoyé sont signalés.",
 )
-def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet, allocations) -> None:
+@click.option(
+    "--year",
+    "-y",
+    type=int,
+    help="Année à consolider quand les fichiers en mêlent plusieurs (les autres sont écartés).",
+)
+def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet, allocations, year) -> None:
     """Consolide les annexes reçues des départements d'une région (fichiers ou dossiers).
 
     Chaque fichier est contrôlé comme par « check » ; annexes 2 et 3 d'un même département sont
@@ -320,7 +336,10 @@ def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet, allocatio
       budget-tool consolidate retours/ -o consolidation-2024.xlsx
       budget-tool consolidate retours/ -o synthese.xlsx --csv tables/ --json synthese.json
       budget-tool consolidate retours/ -o synthese.xlsx --allocations allocations-2024.csv
+      budget-tool consolidate retours/ --year 2025 -o consolidation-plans-2025.xlsx
     """
+    from functools import partial
+
     from budget_tool.consolidation import consolidate as run
     from budget_tool.summary import to_json, write_csv, write_summary
 
@@ -328,6 +347,7 @@ def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet, allocatio
     outputs = [p for p in (output, json_path) if p] + [
         csv_dir / f"{n}.csv" for n in csv_names if csv_dir
     ]
+    run = partial(run, year=year)
     result = _run_with_progress(run, inputs, outputs, quiet, _allocations(allocations))
     if result.refused and not keep_going:
         for item in result.refused:

@@ -110,13 +110,18 @@ def consolidate(
     progress: Callable[[InputFile], None] | None = None,
     outputs: Iterable[str | Path] = (),
     allocations: Mapping[str, Parameters] | None = None,
+    year: int | None = None,
+    templates: Path | None = None,
 ) -> Consolidation:
     """Check every input, pair annexes 2 and 3 per département, build the tables.
 
     ``outputs`` are the files the caller will write: one that is also an input is refused
     before anything is read. ``allocations`` (département code -> parameters) are the State's
     ceilings: each file's are compared with them, and a département allocated but absent from
-    the inputs is said.
+    the inputs is said. Each year is consolidated on its own: files of several years are refused
+    together, unless ``year`` says which one to keep (the others are then set aside). Each file
+    is checked with the template version it names (``templates``: the templates folder), so
+    files of two versions of the same year are consolidated together.
     """
     files = discover([Path(p) for p in inputs])
     refuse_outputs_over_inputs(files, outputs)
@@ -127,13 +132,13 @@ def consolidate(
         )
     for item in files:
         if item.status == "retenu":
-            item.report = check(item.path, allocations=allocations)
+            item.report = check(item.path, allocations=allocations, templates=templates)
             if item.report.refused is not None:
                 item.status, item.reason = "refusé", item.report.refused
         if progress:
             progress(item)
     result = Consolidation(files)
-    result.year = _single_year(files)
+    result.year = _single_year(files, year)
     chosen = _choose_duplicates(result)
     _cross_checks(result, chosen, allocations)
     from budget_tool.tables import build_tables
@@ -142,17 +147,45 @@ def consolidate(
     return result
 
 
-def _single_year(files: list[InputFile]) -> int | None:
-    years: dict[int, list[str]] = defaultdict(list)
+def _single_year(files: list[InputFile], wanted: int | None = None) -> int | None:
+    """The year of the consolidation. Files of another year than ``wanted`` are set aside; without
+    ``wanted``, files of several years (the 2024 bilans and the 2025 plans, received together from
+    January to March) are refused together, with how to split them."""
+    years: dict[int, list[InputFile]] = defaultdict(list)
     for item in files:
         if item.report is not None and item.report.year is not None:
-            years[item.report.year].append(item.path.name)
+            years[item.report.year].append(item)
+    if wanted is not None:
+        if years and wanted not in years:
+            found = ", ".join(str(year) for year in sorted(years))
+            raise UsageError(
+                f"aucun classeur de {wanted} à consolider (années trouvées : {found})."
+            )
+        for year, items in years.items():
+            for item in items if year != wanted else ():
+                item.status = "écarté"
+                item.reason = f"année {year} : cette consolidation porte sur {wanted}"
+        return wanted
     if len(years) > 1:
-        detail = " ; ".join(f"{year} : {', '.join(names)}" for year, names in sorted(years.items()))
+        detail = " ; ".join(_year_detail(year, items) for year, items in sorted(years.items()))
+        choices = " ou ".join(f"--year {year}" for year in sorted(years))
         raise UsageError(
-            f"fichiers de plusieurs années, consolidation refusée ({detail}). Consolidez une année à la fois."
+            f"fichiers de plusieurs années, consolidation refusée ({detail}). Chaque année se "
+            f"consolide à part : relancez avec {choices} (les fichiers des autres années sont "
+            "alors écartés), ou rangez les fichiers de chaque année dans leur propre dossier."
         )
     return next(iter(years), None)
+
+
+def _year_detail(year: int, items: list[InputFile]) -> str:
+    """A year's files, e.g. "2024 : annexe 3 × 5 (a.xlsx, b.xlsx…)": short even for 200 files."""
+    parts = []
+    for annexe, name in ANNEXE_NAMES.items():
+        names = sorted(i.path.name for i in items if i.report and i.report.annexe == annexe)
+        if names:
+            shown = ", ".join(names[:2]) + ("…" if len(names) > 2 else "")
+            parts.append(f"{name} × {len(names)} ({shown})")
+    return f"{year} : {', '.join(parts)}"
 
 
 def _choose_duplicates(result: Consolidation) -> dict[tuple[str, str], InputFile]:

@@ -19,7 +19,8 @@ from budget_tool.layout import build_plan
 from budget_tool.plan import FORMULA, INPUT, Cell, Parameters, SheetPlan, WorkbookPlan, compute
 from budget_tool.spec import Template
 from budget_tool.styles import BAND_STYLES, FLAG_COLOURS, format_properties
-from budget_tool.templates import ANNEXES, load_template
+from budget_tool.templates import ANNEXES, load_template, templates_dir
+from budget_tool.versions import version_for_year
 
 # A fixed creation date keeps generated files comparable byte for byte (golden files).
 CREATED = dt.datetime(2024, 1, 1, 0, 0, 0)
@@ -30,20 +31,39 @@ def output_name(template: Template, params: Parameters) -> str:
     return f"{template.file_stem}-{params.code}-{params.year}.xlsx"
 
 
-def generate(params: Parameters, out_dir: Path, *, force: bool = False) -> list[Path]:
+def generate(
+    params: Parameters,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    version: str | None = None,
+    templates: Path | None = None,
+) -> list[Path]:
     """Both annexes for one département; returns the files written."""
-    return generate_many([params], out_dir, force=force)
+    return generate_many([params], out_dir, force=force, version=version, templates=templates)
 
 
 def generate_many(
-    all_params: list[Parameters], out_dir: Path, *, force: bool = False
+    all_params: list[Parameters],
+    out_dir: Path,
+    *,
+    force: bool = False,
+    version: str | None = None,
+    templates: Path | None = None,
 ) -> list[Path]:
     """Every département's pair. Plans are all laid out, and the targets checked, before the
-    first file is written: a template mistake or a file in the way leaves nothing half done."""
+    first file is written: a template mistake or a file in the way leaves nothing half done.
+
+    ``version``: the template version (``2025.1``); by default the newest that serves each
+    workbook's year (see ``versions.version_for_year``). ``templates``: the templates folder
+    (default ``templates_dir()``).
+    """
+    folder = templates or templates_dir()
     jobs = []
     for params in all_params:
+        chosen = version_for_year(folder, params.year, version)
         for template_id in ANNEXES:
-            template = load_template(template_id)
+            template = load_template(template_id, chosen, folder)
             jobs.append(
                 (build_plan(template, params), Path(out_dir) / output_name(template, params))
             )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 from budget_tool.departements import lookup
@@ -18,7 +17,8 @@ from budget_tool.plan import Parameters, WorkbookPlan
 from budget_tool.refs import CellRef
 from budget_tool.safeload import DEFAULT_LIMITS, Limits, load_raw
 from budget_tool.spec import Template
-from budget_tool.templates import ANNEXES, load_template
+from budget_tool.templates import ANNEXES, known_labels, load_template, templates_dir
+from budget_tool.versions import available_versions
 from budget_tool.xlsxread import RawSheet, RawWorkbook
 
 _MODEL = re.compile(r"budget-tool (annexe-\d+) v(\S+)")
@@ -37,9 +37,13 @@ class NotOurWorkbook(WorkbookRefused):
         self.code, self.found = code, found
 
 
-def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> FilledWorkbook:
+def read_workbook(
+    path: Path, limits: Limits = DEFAULT_LIMITS, templates: Path | None = None
+) -> FilledWorkbook:
+    """``templates``: the templates folder (default ``templates_dir()``), where the version the
+    workbook names is looked for."""
     book, precheck = load_raw(path, limits)
-    template, ident_sheet = _identify(path, book)
+    template, ident_sheet = _identify(path, book, templates or templates_dir())
     params, ident = _parameters(path, template, book, ident_sheet)
     plan = build_plan(template, params)
     sheets = {}
@@ -51,25 +55,25 @@ def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> FilledWorkbook
     return FilledWorkbook(Path(path), template, plan, sheets, extra, precheck, ident)
 
 
-def _identify(path: Path, book: RawWorkbook) -> tuple[Template, str]:
-    """The template named in a sheet's identification block ("budget-tool annexe-2 v2024.1")."""
-    known = {tid: load_template(tid) for tid in ANNEXES}
+def _identify(path: Path, book: RawWorkbook, folder: Path) -> tuple[Template, str]:
+    """The template, in the version named in a sheet's identification block
+    ("budget-tool annexe-2 v2024.1"): each workbook is read with the template it was made from."""
     for sheet in book.sheets.values():
         for row in range(15):
             value = sheet.cells[(row, 1)].raw if (row, 1) in sheet.cells else None
             match = _MODEL.fullmatch(value.strip()) if isinstance(value, str) else None
             if not match:
                 continue
-            template = known.get(match.group(1))
-            if template is None or template.version != match.group(2):
-                versions = ", ".join(t.label for t in known.values())
+            template_id, version = match.group(1), match.group(2)
+            if template_id not in ANNEXES or version not in available_versions(folder):
                 raise NotOurWorkbook(
                     path,
-                    f"modèle « {match.group(0)} » inconnu (modèles connus : {versions}).",
+                    f"modèle « {match.group(0)} » inconnu (modèles connus : "
+                    f"{known_labels(folder)}).",
                     "version-inconnue",
                     match.group(0),
                 )
-            return template, sheet.name
+            return load_template(template_id, version, folder), sheet.name
     raise NotOurWorkbook(
         path,
         "ce classeur n'a pas été produit par budget-tool (aucun modèle d'annexe 2 ou 3 reconnu) : "
@@ -80,7 +84,7 @@ def _identify(path: Path, book: RawWorkbook) -> tuple[Template, str]:
 
 def _parameters(path, template: Template, book: RawWorkbook, ident_sheet: str):
     """Département, year, volets and ceilings, as the workbook's prefilled cells say."""
-    probe = _probe_plan(template.id)
+    probe = _probe_plan(template)
     cells = book.sheets[ident_sheet].cells
     ident = {
         key.removeprefix("ident."): _text(cells[(r, c)].raw if (r, c) in cells else None)
@@ -136,12 +140,17 @@ def _ceilings(path: Path, template: Template, book: RawWorkbook, probe) -> dict[
     return ceilings
 
 
-@cache
-def _probe_plan(template_id: str) -> WorkbookPlan:
-    """A plan of the template, to find where the identification and ceilings stand."""
-    template = load_template(template_id)
-    ceilings = {v.number: Decimal(0) for v in template.volets}
-    return build_plan(template, Parameters("01", "", "", 2024, "", ceilings))
+def _probe_plan(template: Template) -> WorkbookPlan:
+    """A plan of the template, to find where the identification and ceilings stand; made once
+    per template version (templates are loaded once, so their identity names the version)."""
+    if id(template) not in _PROBES:
+        ceilings = {v.number: Decimal(0) for v in template.volets}
+        plan = build_plan(template, Parameters("01", "", "", 2024, "", ceilings))
+        _PROBES[id(template)] = (template, plan)
+    return _PROBES[id(template)][1]
+
+
+_PROBES: dict[int, tuple[Template, WorkbookPlan]] = {}
 
 
 def _read_sheet(path: Path, sheet: RawSheet, sheet_plan) -> SheetRead:

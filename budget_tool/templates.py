@@ -1,4 +1,4 @@
-"""Load ``workbook_templates/*.toml`` into the frozen spec of ``spec.py``.
+"""Load ``workbook_templates/<version>/*.toml`` into the frozen spec of ``spec.py``.
 
 Every mistake in a template file is a ``TemplateError`` naming the file and the key, so that the
 person preparing next year's template knows where to look.
@@ -30,6 +30,7 @@ from budget_tool.spec import (
     Template,
     Volet,
 )
+from budget_tool.versions import available_versions, newest_version
 
 ANNEXES = ("annexe-2", "annexe-3")
 
@@ -44,17 +45,38 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parent / "workbook_templates"
 
 
+def load_template(
+    template_id: str, version: str | None = None, folder: Path | None = None
+) -> Template:
+    """The template ``annexe-2`` or ``annexe-3`` of a version (default: the newest) of a templates
+    folder (default: ``templates_dir()``), read and validated once per process."""
+    root = Path(folder) if folder is not None else templates_dir()
+    return _load_template(template_id, version or newest_version(root), root)
+
+
 @cache
-def load_template(template_id: str, folder: Path | None = None) -> Template:
-    """The template ``annexe-2`` or ``annexe-3``, read and validated once per process."""
-    path = (folder or templates_dir()) / f"{template_id}.toml"
+def _load_template(template_id: str, version: str, root: Path) -> Template:
+    path = root / version / f"{template_id}.toml"
     data = _read_toml(path)
     try:
         template = _build_template(path, data)
     except (KeyError, TypeError, ValueError) as exc:
         raise TemplateError(f"{path} : clé manquante ou invalide : {exc}") from exc
     _validate(path, template)
+    if template.version != version:
+        raise TemplateError(
+            f"{path} : template.version = « {template.version} » mais le dossier s'appelle "
+            f"« {version} » : ils doivent être identiques."
+        )
     return template
+
+
+def known_labels(folder: Path | None = None) -> str:
+    """Every template a workbook may name ("budget-tool annexe-2 v2024.1, …"), for messages."""
+    root = Path(folder) if folder is not None else templates_dir()
+    return ", ".join(
+        f"budget-tool {tid} v{version}" for version in available_versions(root) for tid in ANNEXES
+    )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
