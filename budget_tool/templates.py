@@ -30,7 +30,7 @@ from budget_tool.spec import (
     Template,
     Volet,
 )
-from budget_tool.versions import available_versions, newest_version
+from budget_tool.versions import available_versions, newest_version, version_for_year
 
 ANNEXES = ("annexe-2", "annexe-3")
 
@@ -69,6 +69,12 @@ def _load_template(template_id: str, version: str, root: Path) -> Template:
             f"« {version} » : ils doivent être identiques."
         )
     return template
+
+
+def load_template_for_year(template_id: str, year: int, folder: Path | None = None) -> Template:
+    """The template a new workbook of ``year`` is made with: the newest version serving it."""
+    root = Path(folder) if folder is not None else templates_dir()
+    return _load_template(template_id, version_for_year(root, year), root)
 
 
 def known_labels(folder: Path | None = None) -> str:

@@ -26,7 +26,7 @@ from budget_tool.generate import generate_many, output_name, write_workbook
 from budget_tool.layout import build_plan, column_index
 from budget_tool.plan import Parameters
 from budget_tool.refs import CellRef
-from budget_tool.templates import load_template, templates_dir
+from budget_tool.templates import load_template, load_template_for_year, templates_dir
 from budget_tool.versions import available_versions, default_year, version_for_year
 
 D = Decimal
@@ -110,7 +110,7 @@ def _plan_lines(year: int) -> dict:
 def _write(out: Path, folder: Path, annexe: str, year: int, lines: dict, code: str = "23") -> Path:
     """A filled workbook of ``year``, written by the generator with the version serving it."""
     params = _params(year, code)
-    template = load_template(annexe, version_for_year(folder, year), folder)
+    template = load_template_for_year(annexe, year, folder)
     target = out / output_name(template, params)
     write_workbook(build_plan(template, params), target, lines)
     return target
