@@ -15,6 +15,7 @@ from budget_tool.report import Report, VoletFigures
 from budget_tool.rules import RULES, Context
 from budget_tool.safeload import DEFAULT_LIMITS, Limits
 from budget_tool.templates import ANNEXES, load_template
+from budget_tool.typedformula import SPREADSHEET_DIGITS, typed_formulas
 
 
 def check(
@@ -37,8 +38,13 @@ def check(
         )
     except WorkbookRefused as exc:
         return Report.refused_file(path, exc.reason, finding("fichier-refuse", None, exc.reason))
-    values = compute(workbook.plan, workbook.input_value)
-    context = Context(workbook, values, allocations=allocations)
+    typed = typed_formulas(workbook)
+    nodes = {key: formula.node for key, formula in typed.items() if formula.node is not None}
+    values = compute(
+        workbook.plan, workbook.input_value, nodes, workbook.outside_value, SPREADSHEET_DIGITS
+    )
+    workbook.typed_values = {key: values.get(key) for key in nodes}
+    context = Context(workbook, values, allocations=allocations, typed=typed)
     findings: list[Finding] = []
     for _codes, rule in RULES:
         findings.extend(rule(context))

@@ -604,7 +604,11 @@ def volet_2_state_share_typed_over_with_the_full_cost(wb):
 @triggers("cofinancement-volet2")
 def volet_2_state_share_typed_over_is_above_half_the_cost(wb):
     path, place, cost = _state_share_typed_over(wb)
-    says = (f"La part État du volet 2 ({euros(cost)}) dépasse 50 %", f"coût total ({euros(cost)})")
+    half = (cost / 2).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+    says = (
+        f"La part État du volet 2 ({euros(cost)}) dépasse sa limite de {euros(half)}",
+        f"50\u00a0% du coût éligible de {euros(cost)}",
+    )
     return Expected(path, str(CellRef(*place)), says=says)
 
 
@@ -1198,7 +1202,9 @@ def volet_2_state_share_forged_in_the_file_is_reported(wb):
 
     path = wb.with_parts(ANNEXE3, edit)
     amount = euros(found["cost"])
-    return Expected(path, str(CellRef(*place)), says=(f"({amount}) dépasse 50 %", f"({amount})"))
+    half = euros((found["cost"] / 2).quantize(D("0.01"), rounding=ROUND_HALF_UP))
+    says = (f"({amount}) dépasse sa limite de {half}", f"coût éligible de {amount}")
+    return Expected(path, str(CellRef(*place)), says=says)
 
 
 @stays_silent("cofinancement-volet2")

@@ -12,6 +12,7 @@ from budget_tool.layout import column_index
 from budget_tool.model import FilledWorkbook
 from budget_tool.plan import Line, Parameters, SheetPlan
 from budget_tool.refs import CellRef
+from budget_tool.typedformula import TypedFormula
 
 RuleFunction = Callable[["Context"], Iterable[Finding]]
 
@@ -37,6 +38,7 @@ class Context:
     values: dict[tuple[str, int, int], expr.Value]  # recomputed from the inputs
     broken: set[str] = field(default_factory=set)  # sheets whose rows no longer match the plan
     allocations: Mapping[str, Parameters] | None = None  # official ceilings, by département code
+    typed: Mapping[tuple[str, int, int], TypedFormula] = field(default_factory=dict)
     _columns: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
