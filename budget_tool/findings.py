@@ -379,7 +379,7 @@ _RULES += [
         "formule-saisie-incoherente",
         E,
         "Formule saisie : résultat enregistré faux ou absent",
-        "La formule saisie {found} donne {expected}, mais le classeur a enregistré {saved} (fichier falsifié, ou écrit par un programme qui ne calcule pas) : budget-tool compte {expected}.",
+        "La formule saisie {found} donne {expected}, mais {saved} (fichier falsifié, ou écrit par un programme qui ne calcule pas) : budget-tool compte {expected}.",
         family="formules saisies",
     ),
     Rule(

@@ -87,9 +87,15 @@ def show_number(value: Decimal, value_type: str = "") -> str:
     return f"{value.normalize():f}".replace(".", ",")
 
 
-def format_euros(value: Decimal) -> str:
-    """``1 234,56 €`` with a narrow no-break space, as French finance documents write it."""
+def format_euros(value: Decimal, exact: bool = False) -> str:
+    """``1 234,56 €`` with a narrow no-break space, as French finance documents write it,
+    rounded to the cent half up; ``exact``: an amount beyond the cent keeps all its digits
+    (« 30 000,005 € »), to show what was typed."""
     rounded = cents(value)
+    if exact and rounded != value:
+        whole, _, decimals = f"{abs(value).normalize():f}".partition(".")
+        groups = f"{int(whole):,}".replace(",", "\u202f")
+        return f"{'-' if value < 0 else ''}{groups},{decimals}\u00a0€"
     sign = "-" if rounded < 0 else ""
     whole, _, decimals = f"{abs(rounded):.2f}".partition(".")
     groups = f"{int(whole):,}".replace(",", "\u202f")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from budget_tool.findings import Finding, finding
-from budget_tool.numbers import cents, format_euros, show_number
+from budget_tool.numbers import cents, format_euros
 from budget_tool.plan import INPUT
 from budget_tool.rules.base import Context, rule
 
@@ -23,6 +23,6 @@ def sub_cent_amounts(ctx: Context) -> Iterator[Finding]:
                 yield finding(
                     "montant-centimes",
                     ctx.ref(sheet.name, row, col),
-                    show_number(value) + "\u00a0€",
+                    format_euros(value, exact=True),
                     expected=format_euros(value),
                 )

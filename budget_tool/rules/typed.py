@@ -11,7 +11,7 @@ from decimal import Decimal
 from budget_tool import expr
 from budget_tool.findings import Finding, finding
 from budget_tool.model import CellRead, excel_serial, to_value
-from budget_tool.numbers import cents, show_number
+from budget_tool.numbers import format_euros, show_number
 from budget_tool.plan import CIRCULAR
 from budget_tool.rules.base import Context, rule
 from budget_tool.typedformula import saved_result_agrees
@@ -28,7 +28,7 @@ def typed_formulas(ctx: Context) -> Iterator[Finding]:
         read = ctx.workbook.read(*key)
         where = ctx.ref(*key)
         saved = _saved(read)
-        shown = _show(saved, value_type) if read.cached is not None else "aucun"
+        shown = _show(saved, value_type) if read.cached is not None else "aucune"
         if formula.node is None:
             code = (
                 "formule-saisie-interdite" if formula.forbidden else "formule-saisie-non-calculee"
@@ -50,7 +50,9 @@ def typed_formulas(ctx: Context) -> Iterator[Finding]:
                 where,
                 formula.text,
                 expected=_show(mine, value_type),
-                saved="aucun résultat" if read.cached is None else shown,
+                saved="le classeur n'a enregistré aucun résultat"
+                if read.cached is None
+                else f"le classeur a enregistré {shown}",
             )
 
 
@@ -62,8 +64,8 @@ def _saved(read: CellRead) -> expr.Value:
 
 
 def _show(value: expr.Value, value_type: str) -> str:
-    if isinstance(value, Decimal) and value_type == "money" and cents(value) != value:
-        return show_number(value) + "\u00a0€"  # every digit: a sub-cent gap must show
+    if isinstance(value, Decimal) and value_type == "money":
+        return format_euros(value, exact=True)  # every digit: a sub-cent gap must show
     if isinstance(value, Decimal):
         return show_number(value, value_type if value_type in ("money", "percent") else "")
     return "(vide)" if value in (None, "") else str(value)
