@@ -380,21 +380,21 @@ _RULES += [
         E,
         "Formule saisie : résultat enregistré faux ou absent",
         "La formule saisie {found} donne {expected}, mais {saved} (fichier falsifié, ou écrit par un programme qui ne calcule pas) : budget-tool compte {expected}.",
-        family="formules saisies",
+        family="formules",
     ),
     Rule(
         "formule-saisie-non-calculee",
         E,
         "Formule saisie non calculable",
         "La formule saisie {found} utilise {what}, que budget-tool ne calcule pas : sa valeur enregistrée ({saved}) n'est pas comptée. Saisissez le montant, ou une formule faite d'opérations, de SOMME, ARRONDI, MIN, MAX, ABS et de références aux cellules du classeur.",
-        family="formules saisies",
+        family="formules",
     ),
     Rule(
         "formule-saisie-interdite",
         E,
         "Formule saisie interdite",
         "La formule saisie {found} utilise {what}, qui va chercher une valeur hors du classeur ou en cache l'origine : interdit dans une annexe, sa valeur enregistrée ({saved}) n'est pas comptée. Saisissez le montant lui-même.",
-        family="formules saisies",
+        family="formules",
     ),
     # amounts to the cent, and a workbook with nothing declared
     Rule(
@@ -409,7 +409,7 @@ _RULES += [
         E,
         "Classeur vide",
         "{detail} : aucun montant n'est déclaré dans les lignes des volets, le classeur n'est pas contrôlable ; {consequence}",
-        family="completude",
+        family="saisies",
     ),
 ]
 CATALOGUE: dict[str, Rule] = {rule.code: rule for rule in _RULES}

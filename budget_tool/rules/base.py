@@ -92,11 +92,14 @@ class Context:
                     yield sheet, line, text, self.line_amount(sheet, line), where
 
     def has_amount(self, sheet: SheetPlan, line: Line) -> bool:
-        """An amount was entered, even as text that the spreadsheet does not count, or as an
-        error value (reported as such)."""
+        """An amount was entered, even as text that the spreadsheet does not count, as an
+        error value, or as a formula budget-tool does not count (each reported as such)."""
         if self.line_amount(sheet, line):
             return True
         keys = [self.checks.line_amount, self.checks.lump, *self.checks.units]
+        inputs = [k for k in keys if k and self.workbook.template.column(k).input]
+        if any(self.workbook.read(sheet.name, line.row, self.col(k)).is_formula for k in inputs):
+            return True
         return any(
             isinstance(value, expr.ExcelError) or (isinstance(value, str) and value.strip())
             for value in (
