@@ -61,9 +61,7 @@ def test_one_amount_is_enough_not_to_be_empty(tmp_path, plans):
     assert report.status() != "vide"
 
 
-def test_consolidation_says_the_empty_bilan_beside_its_payment_figures(
-    tmp_path, plans, generated
-):
+def test_consolidation_says_the_empty_bilan_beside_its_payment_figures(tmp_path, plans, generated):
     folder = tmp_path / "retours"
     folder.mkdir()
     write_workbook(plans[ANNEXE2], folder / "plan.xlsx", clean_lines(plans[ANNEXE2]))
