@@ -149,6 +149,7 @@ def compute(
     values: dict[CellKey, object] = {}
     eligibility = plan.eligibility
     typed = typed or {}
+    depth = [0]  # typed formulas being evaluated
 
     def get(ref: expr.Ref) -> expr.Value:
         key = (ref.sheet or "", ref.row, ref.col)
@@ -156,17 +157,23 @@ def compute(
             found = values[key]
             return CIRCULAR if found is _PENDING else found  # type: ignore[return-value]
         cell = by_sheet[key[0]].cells.get((ref.row, ref.col))
-        values[key] = _PENDING
         if cell is None:
             value: expr.Value = outside(*key) if outside else None
         elif cell.kind == INPUT and key in typed:
+            values[key] = _PENDING  # a typed formula may refer to itself
+            depth[0] += 1
             with localcontext(Context(prec=digits)):
                 value = expr.evaluate(typed[key], get, eligibility)
+            depth[0] -= 1
         elif cell.kind == INPUT:
             value = inputs(key[0], ref.row, ref.col)
         elif cell.kind == FORMULA:
             assert cell.node is not None
-            with localcontext(_EXACT):
+            values[key] = _PENDING
+            if depth[0]:  # reached from a typed formula: the template's own exact decimals
+                with localcontext(_EXACT):
+                    value = expr.evaluate(cell.node, get, eligibility)
+            else:
                 value = expr.evaluate(cell.node, get, eligibility)
         else:
             value = cell.value  # type: ignore[assignment]

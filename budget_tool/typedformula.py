@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 CellKey = tuple[str, int, int]
 
 SPREADSHEET_DIGITS = 15
-MAX_RANGE_CELLS = 10_000  # a whole column (A1:A1048576) is no amount of an annexe
+MAX_RANGE_CELLS = 5_000  # a whole column (A1:A1048576) is no amount of an annexe
+MAX_WORKBOOK_CELLS = 100_000  # cells referenced by all the typed formulas of one workbook
 EVALUATED = frozenset({"SUM", "ROUND", "MIN", "MAX", "ABS"})
 FORBIDDEN = frozenset(
     {"WEBSERVICE", "FILTERXML", "HYPERLINK", "INDIRECT", "OFFSET", "RTD", "CALL", "DDE"}
@@ -91,7 +92,7 @@ def parse_typed(text: str, own_sheet: str, sheets: Mapping[str, str]) -> TypedFo
 def typed_formulas(workbook: FilledWorkbook) -> dict[CellKey, TypedFormula]:
     """Every formula typed into an input cell of the workbook's planned sheets, parsed."""
     sheets = {sheet.name.casefold(): sheet.name for sheet in workbook.plan.sheets}
-    found = {}
+    found, budget = {}, MAX_WORKBOOK_CELLS
     for sheet in workbook.plan.sheets:
         read = workbook.sheets.get(sheet.name)
         if read is None:
@@ -99,8 +100,28 @@ def typed_formulas(workbook: FilledWorkbook) -> dict[CellKey, TypedFormula]:
         for (row, col), cell in read.cells.items():
             planned = sheet.cells.get((row, col))
             if planned is not None and planned.kind == INPUT and cell.is_formula:
-                found[(sheet.name, row, col)] = parse_typed(str(cell.raw), sheet.name, sheets)
+                typed = parse_typed(str(cell.raw), sheet.name, sheets)
+                budget -= _cells(typed.node)
+                if budget < 0:  # a file built to make the checker work for hours
+                    typed = TypedFormula(typed.text, problem=_TOO_MANY)
+                found[(sheet.name, row, col)] = typed
     return found
+
+
+_TOO_MANY = f"des plages trop grandes (plus de {MAX_WORKBOOK_CELLS} cellules pour le classeur)"
+
+
+def _cells(node: expr.Node | None) -> int:
+    """How many cells a formula refers to (ranges counted in full)."""
+    if isinstance(node, expr.Range):
+        return (node.row2 - node.row1 + 1) * (node.col2 - node.col1 + 1)
+    if isinstance(node, expr.Call):
+        return sum(_cells(arg) for arg in node.args)
+    if isinstance(node, expr.BinOp):
+        return _cells(node.left) + _cells(node.right)
+    if isinstance(node, expr.Neg):
+        return _cells(node.operand)
+    return 1 if isinstance(node, expr.Ref) else 0
 
 
 def _tokens(code: str) -> list[tuple[str, str]]:

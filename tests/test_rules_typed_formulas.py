@@ -267,3 +267,23 @@ def figures_text(report) -> list[str]:
     """The figures of the text report: the lines between its header and its findings."""
     lines = to_text(report).splitlines()[2:]
     return [x for x in itertools.takewhile(lambda x: not x.startswith(("  [", "  Résumé")), lines)]
+
+
+def test_formulas_built_to_make_the_checker_work_are_not_computed(wb, plans):
+    """Every lump sum summing 5 000 cells: past 100 000 cells in all, the formulas are not
+    computed (said as such), and the check ends."""
+    plan = plans[ANNEXE3]
+    places = [
+        (sheet.name, line.row, column_index(plan.template.column("forfait")))
+        for sheet in plan.volet_sheets()
+        for line in sheet.lines
+    ]
+
+    def edit(book):
+        for place in places:
+            cell_of(book, *place).value = "=SUM(A1:E1000)"
+
+    report = check(wb.with_openpyxl(ANNEXE3, edit))
+    refused = [f for f in report.findings if f.code == "formule-saisie-non-calculee"]
+    assert len(places) > 20 and len(refused) == len(places) - 20
+    assert "plages trop grandes" in refused[0].message
