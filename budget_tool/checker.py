@@ -9,6 +9,7 @@ from pathlib import Path
 
 from budget_tool.errors import WorkbookRefused
 from budget_tool.findings import Finding, finding
+from budget_tool.numbers import cents
 from budget_tool.plan import Parameters, compute
 from budget_tool.reader import NotOurWorkbook, read_workbook
 from budget_tool.report import Report, VoletFigures
@@ -61,16 +62,18 @@ def check(
         volets=_figures(context),
         totals=_totals(context),
         figures=[
-            (
-                figure.label,
-                context.values.get(
-                    (context.plan.synthesis.name, *context.plan.synthesis.anchors[figure.key])
-                ),
-            )
+            (figure.label, _money(context, figure.key))
             for figure in workbook.template.synthesis.figures
         ],
         lines=_lines(context),
     )
+
+
+def _money(ctx: Context, anchor: str) -> object:
+    """A figure under the synthesis table, to the cent as every amount the report gives."""
+    synthesis = ctx.plan.synthesis
+    value = ctx.values.get((synthesis.name, *synthesis.anchors[anchor]))
+    return cents(value) if isinstance(value, Decimal) else value
 
 
 def _figures(ctx: Context) -> list[VoletFigures]:
@@ -80,7 +83,11 @@ def _figures(ctx: Context) -> list[VoletFigures]:
     result = []
     for number, ceiling in sorted(ctx.plan.params.ceilings.items()):
         figures = {c.key: ctx.synthesis_value(number, c.key) for c in columns}
-        numbers = {k: v for k, v in figures.items() if isinstance(v, Decimal)}
+        numbers = {
+            k: cents(v) if types[k] == "money" else v
+            for k, v in figures.items()
+            if isinstance(v, Decimal)
+        }
         result.append(VoletFigures(number, ceiling, numbers, labels, types))
     return result
 
@@ -91,7 +98,7 @@ def _totals(ctx: Context) -> dict[str, Decimal]:
     for key, (row, col) in synthesis.anchors.items():
         value = ctx.values.get((synthesis.name, row, col))
         if isinstance(value, Decimal) and not key.startswith("ident."):
-            totals[key] = value
+            totals[key] = cents(value)  # every figure of the synthesis is an amount
     return totals
 
 
@@ -121,6 +128,8 @@ def _lines(ctx: Context) -> list[dict[str, object]]:
                     value = value.date() if isinstance(value, datetime) else value
                 else:
                     value = ctx.values.get((sheet.name, line.row, ctx.col(column.key)))
+                if column.type == "money" and isinstance(value, Decimal):
+                    value = cents(value)  # as the text report, the JSON and the workbook show it
                 row[column.key] = value if not hasattr(value, "code") else str(value)
             result.append(row)
     return result

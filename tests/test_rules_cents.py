@@ -132,3 +132,23 @@ def report_synthesis_cells(report) -> dict[tuple[int, str], tuple[str, int, int]
             if kind == "money" and key in volet.figures:
                 cells[(volet.volet, key)] = (plan.synthesis.name, row, keys.index(key))
     return cells
+
+
+def test_consolidation_counts_the_same_cents(three_decimals, tmp_path):
+    """The region's tables carry the cents the check shows: the plan's needs and the line."""
+    import shutil
+
+    from budget_tool.consolidation import consolidate
+
+    path, place = three_decimals[ANNEXE2]
+    folder = tmp_path / "retours"
+    folder.mkdir()
+    shutil.copy(path, folder / "plan.xlsx")
+    report = check(path)
+    result = consolidate([folder])
+    row = result.synthese[result.synthese["volet"] == 1].iloc[0]
+    needs = next(v.figures["besoins"] for v in report.volets if v.volet == 1)
+    assert row["besoins_prevus"] == needs == half_up(needs)
+    lines = result.lignes
+    line = lines[(lines["feuille"] == place[0]) & (lines["ligne"] == place[1] + 1)].iloc[0]
+    assert line["montant_delta"] == D("12500.13")
