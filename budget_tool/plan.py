@@ -129,6 +129,19 @@ CellKey = tuple[str, int, int]
 CIRCULAR = expr.ExcelError("Err:522")  # LibreOffice's error for a circular reference
 _EXACT = Context(prec=28)  # the template's formulas: exact decimals
 _PENDING = object()
+NUM_ERROR = expr.ExcelError("#NUM!")
+_TOO_LARGE = Decimal("1e10")  # as for numbers read from a file (reader.py): no annexe amount
+
+
+def _typed_value(node: expr.Node, get, eligibility, digits: int) -> expr.Value:
+    """A typed formula's value to the spreadsheet's precision; a number out of any annexe's
+    range, or a chain of references too deep to follow, is the spreadsheet's #NUM!."""
+    try:
+        with localcontext(Context(prec=digits)):
+            value = expr.evaluate(node, get, eligibility)
+    except (ArithmeticError, RecursionError):
+        return NUM_ERROR
+    return NUM_ERROR if isinstance(value, Decimal) and not abs(value) < _TOO_LARGE else value
 
 
 def compute(
@@ -162,8 +175,7 @@ def compute(
         elif cell.kind == INPUT and key in typed:
             values[key] = _PENDING  # a typed formula may refer to itself
             depth[0] += 1
-            with localcontext(Context(prec=digits)):
-                value = expr.evaluate(typed[key], get, eligibility)
+            value = _typed_value(typed[key], get, eligibility, digits)
             depth[0] -= 1
         elif cell.kind == INPUT:
             value = inputs(key[0], ref.row, ref.col)

@@ -86,6 +86,8 @@ def parse_typed(text: str, own_sheet: str, sheets: Mapping[str, str]) -> TypedFo
         node = _Parser(tokens, own_sheet, sheets).formula()
     except Unusable as exc:
         return TypedFormula(text, problem=exc.reason, forbidden=exc.forbidden)
+    except RecursionError:
+        return TypedFormula(text, problem="une formule trop imbriquée")
     return TypedFormula(text, node)
 
 

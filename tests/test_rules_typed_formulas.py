@@ -287,3 +287,13 @@ def test_formulas_built_to_make_the_checker_work_are_not_computed(wb, plans):
     refused = [f for f in report.findings if f.code == "formule-saisie-non-calculee"]
     assert len(places) > 20 and len(refused) == len(places) - 20
     assert "plages trop grandes" in refused[0].message
+
+
+def test_number_out_of_any_annexe_is_the_spreadsheet_num_error(wb):
+    """``=9E+300*9E+300`` (no amount comes near ten billion): #NUM!, said, never a crash."""
+    _index, place, _amount = lump_line(wb)
+    path = wb.with_parts(ANNEXE3, lambda e: typed(e, *place, "=9E+300*9E+300", D(1)))
+    report = check(path)
+    where = str(CellRef(*place))
+    assert ("valeur-erreur", where) in report.flatten()
+    assert "donne #NUM!" in message(report, "formule-saisie-incoherente")
