@@ -9,12 +9,14 @@ from pathlib import Path
 
 from budget_tool.errors import WorkbookRefused
 from budget_tool.findings import Finding, finding
+from budget_tool.numbers import cents
 from budget_tool.plan import Parameters, compute
 from budget_tool.reader import NotOurWorkbook, read_workbook
 from budget_tool.report import Report, VoletFigures
 from budget_tool.rules import RULES, Context
 from budget_tool.safeload import DEFAULT_LIMITS, Limits
 from budget_tool.templates import known_labels
+from budget_tool.typedformula import SPREADSHEET_DIGITS, typed_formulas
 
 
 def check(
@@ -39,8 +41,13 @@ def check(
         )
     except WorkbookRefused as exc:
         return Report.refused_file(path, exc.reason, finding("fichier-refuse", None, exc.reason))
-    values = compute(workbook.plan, workbook.input_value)
-    context = Context(workbook, values, allocations=allocations)
+    typed = typed_formulas(workbook)
+    nodes = {key: formula.node for key, formula in typed.items() if formula.node is not None}
+    values = compute(
+        workbook.plan, workbook.input_value, nodes, workbook.outside_value, SPREADSHEET_DIGITS
+    )
+    workbook.typed_values = {key: values.get(key) for key in nodes}
+    context = Context(workbook, values, allocations=allocations, typed=typed)
     findings: list[Finding] = []
     for _codes, rule in RULES:
         findings.extend(rule(context))
@@ -57,16 +64,18 @@ def check(
         volets=_figures(context),
         totals=_totals(context),
         figures=[
-            (
-                figure.label,
-                context.values.get(
-                    (context.plan.synthesis.name, *context.plan.synthesis.anchors[figure.key])
-                ),
-            )
+            (figure.label, _money(context, figure.key))
             for figure in workbook.template.synthesis.figures
         ],
         lines=_lines(context),
     )
+
+
+def _money(ctx: Context, anchor: str) -> object:
+    """A figure under the synthesis table, to the cent as every amount the report gives."""
+    synthesis = ctx.plan.synthesis
+    value = ctx.values.get((synthesis.name, *synthesis.anchors[anchor]))
+    return cents(value) if isinstance(value, Decimal) else value
 
 
 def _figures(ctx: Context) -> list[VoletFigures]:
@@ -76,7 +85,11 @@ def _figures(ctx: Context) -> list[VoletFigures]:
     result = []
     for number, ceiling in sorted(ctx.plan.params.ceilings.items()):
         figures = {c.key: ctx.synthesis_value(number, c.key) for c in columns}
-        numbers = {k: v for k, v in figures.items() if isinstance(v, Decimal)}
+        numbers = {
+            k: cents(v) if types[k] == "money" else v
+            for k, v in figures.items()
+            if isinstance(v, Decimal)
+        }
         result.append(VoletFigures(number, ceiling, numbers, labels, types))
     return result
 
@@ -87,7 +100,7 @@ def _totals(ctx: Context) -> dict[str, Decimal]:
     for key, (row, col) in synthesis.anchors.items():
         value = ctx.values.get((synthesis.name, row, col))
         if isinstance(value, Decimal) and not key.startswith("ident."):
-            totals[key] = value
+            totals[key] = cents(value)  # every figure of the synthesis is an amount
     return totals
 
 
@@ -117,6 +130,8 @@ def _lines(ctx: Context) -> list[dict[str, object]]:
                     value = value.date() if isinstance(value, datetime) else value
                 else:
                     value = ctx.values.get((sheet.name, line.row, ctx.col(column.key)))
+                if column.type == "money" and isinstance(value, Decimal):
+                    value = cents(value)  # as the text report, the JSON and the workbook show it
                 row[column.key] = value if not hasattr(value, "code") else str(value)
             result.append(row)
     return result

@@ -101,7 +101,7 @@ class Neg:
 
 Node = Num | Str | Name | Ref | Range | Call | BinOp | Neg
 
-FUNCTIONS = {"SUM", "MIN", "MAX", "ROUND", "IF", "AND", "ISNUMBER", "N", "ELIGIBLE"}
+FUNCTIONS = {"SUM", "MIN", "MAX", "ROUND", "ABS", "IF", "AND", "ISNUMBER", "N", "ELIGIBLE"}
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 _CMPS = {ast.Eq: "=", ast.NotEq: "<>", ast.Lt: "<", ast.Gt: ">", ast.LtE: "<=", ast.GtE: ">="}
 
@@ -293,6 +293,10 @@ class _Evaluator:
         if isinstance(digits, ExcelError):
             return digits
         return round_half_up(value, int(digits))
+
+    def _f_abs(self, args: Sequence[Node]) -> Value:
+        value = _number(self.run(args[0]))
+        return value if isinstance(value, ExcelError) else abs(value)
 
     def _f_if(self, args: Sequence[Node]) -> Value:
         condition = _truth(self.run(args[0]))

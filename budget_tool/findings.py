@@ -310,7 +310,7 @@ _RULES = [
         "cofinancement-volet2",
         E,
         "Cofinancement du volet 2",
-        "La part État du volet 2 ({found}) dépasse 50 % du coût total ({expected}) : le département finance la moitié des actions du volet 2.",
+        "La part État du volet 2 ({found}) dépasse sa limite de {expected} : {rate} du coût éligible de {cost} (art. 3.3) ; le département finance le reste des actions du volet 2.",
         "3.3",
         "plafonds",
     ),
@@ -371,6 +371,45 @@ _RULES += [
         "Annexe manquante",
         "Aucune {annexe} reçue pour le département {departement}.",
         family="consolidation",
+    ),
+]
+_RULES += [
+    # formulas typed into input cells: computed by budget-tool, never taken at their saved result
+    Rule(
+        "formule-saisie-incoherente",
+        E,
+        "Formule saisie : résultat enregistré faux ou absent",
+        "La formule saisie {found} donne {expected}, mais {saved} (fichier falsifié, ou écrit par un programme qui ne calcule pas) : budget-tool compte {expected}.",
+        family="formules",
+    ),
+    Rule(
+        "formule-saisie-non-calculee",
+        E,
+        "Formule saisie non calculable",
+        "La formule saisie {found} utilise {what}, que budget-tool ne calcule pas : sa valeur enregistrée ({saved}) n'est pas comptée. Saisissez le montant, ou une formule faite d'opérations, de SOMME, ARRONDI, MIN, MAX, ABS et de références aux cellules du classeur.",
+        family="formules",
+    ),
+    Rule(
+        "formule-saisie-interdite",
+        E,
+        "Formule saisie interdite",
+        "La formule saisie {found} utilise {what}, qui va chercher une valeur hors du classeur ou en cache l'origine : interdit dans une annexe, sa valeur enregistrée ({saved}) n'est pas comptée. Saisissez le montant lui-même.",
+        family="formules",
+    ),
+    # amounts to the cent, and a workbook with nothing declared
+    Rule(
+        "montant-centimes",
+        E,
+        "Montant au-delà du centime",
+        "Le montant {found} a plus de deux décimales : saisissez-le au centime près. budget-tool compte la ligne arrondie au centime ({expected}), comme les formules du classeur.",
+        family="saisies",
+    ),
+    Rule(
+        "classeur-vide",
+        E,
+        "Classeur vide",
+        "{detail} : aucun montant n'est déclaré dans les lignes des volets, le classeur n'est pas contrôlable ; {consequence}",
+        family="saisies",
     ),
 ]
 CATALOGUE: dict[str, Rule] = {rule.code: rule for rule in _RULES}

@@ -11,6 +11,8 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from budget_tool import expr
 from budget_tool.atomic import atomic_path
 from budget_tool.errors import UsageError
@@ -185,12 +187,20 @@ class _Writer:
             if options is None:
                 continue
             for first, last in _contiguous(sorted(rows)):
-                sheet.data_validation(first, col, last, col, options)
+                sheet.data_validation(first, col, last, col, _for_range(options, first, col))
 
     def _validation(self, value_type: str) -> dict | None:
         start, end = self.plan.params.period
-        if value_type in ("money", "etp", "count"):
-            what = {"money": "un montant en euros", "etp": "un nombre d'ETP", "count": "un nombre"}
+        if value_type == "money":  # to the cent: what ROUND(x; 2) leaves unchanged
+            return {
+                "validate": "custom",
+                "value": "=AND(ISNUMBER({cell}),{cell}>=0,ROUND({cell},2)={cell})",
+                "error_title": "Valeur refusée",
+                "error_message": "Saisissez un montant en euros positif ou nul, au centime "
+                "près (deux décimales au plus), sans texte ni symbole (ex. 12500,50).",
+            }
+        if value_type in ("etp", "count"):
+            what = {"etp": "un nombre d'ETP", "count": "un nombre"}
             return {
                 "validate": "decimal",
                 "criteria": ">=",
@@ -262,6 +272,15 @@ def _cached(value: expr.Value) -> float | str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     return "" if value is None else str(value)
+
+
+def _for_range(options: dict, first_row: int, col: int) -> dict:
+    """A custom validation's formula is written for the range's first cell (the spreadsheet
+    moves its relative references down the range)."""
+    if options.get("validate") != "custom":
+        return options
+    cell = xl_rowcol_to_cell(first_row, col)
+    return {**options, "value": options["value"].replace("{cell}", cell)}
 
 
 def _contiguous(rows: list[int]) -> list[tuple[int, int]]:

@@ -311,6 +311,8 @@ class _VoletBuilder:
 
     def _anchor_resolver(self):
         def resolve(name: str) -> expr.Node:
+            if name == "volet.state_rate":  # the volet's rate, from the template
+                return expr.Num(self.volet.state_rate)
             return self.sheet.ref(name)
 
         return resolve
@@ -404,6 +406,13 @@ class _SynthesisBuilder:
             )
             sheet.anchors[figure.key] = (row, value_col)
             row += 1
+        last_col = len(self.spec.columns) - 1
+        for note in self.spec.notes:  # the reading of the figures, for whoever reads them
+            row += 1
+            sheet.add(Cell(row, 0, LABEL, style="note", value=note))
+            sheet.merges.append((row, 0, row, last_col))
+            width = sum(c.width for c in self.spec.columns)
+            sheet.row_heights[row] = max(text_height(note, width), 24.0)
 
 
 def text_height(text: str, width: float) -> float:

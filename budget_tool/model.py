@@ -22,9 +22,12 @@ class CellRead:
     raw: object  # constant, or formula text starting with "="
     cached: object  # saved result of a formula, or the constant again
     is_error: bool = False  # the cell holds an error value such as #REF!
+    formula: bool | None = None  # as the file says (a text may start with "=" too)
 
     @property
     def is_formula(self) -> bool:
+        if self.formula is not None:
+            return self.formula
         return isinstance(self.raw, str) and self.raw.startswith("=")
 
 
@@ -53,19 +56,37 @@ class FilledWorkbook:
     extra_sheets: list[str]
     precheck: Precheck
     identification: dict[str, str] = field(default_factory=dict)
+    # formulas typed into input cells, as computed by budget-tool (None: not computed); their
+    # saved results are never used (``typedformula.py``)
+    typed_values: dict[tuple[str, int, int], expr.Value] = field(default_factory=dict)
+    _strays: dict[str, dict[tuple[int, int], object]] = field(default_factory=dict, repr=False)
 
     def read(self, sheet: str, row: int, col: int) -> CellRead:
         found = self.sheets.get(sheet)
         return found.get(row, col) if found else EMPTY
 
     def input_value(self, sheet: str, row: int, col: int) -> expr.Value:
-        """An input as the spreadsheet sees it in formulas: a typed formula gives its result,
-        a date its serial number (days since 30/12/1899), as in Excel and LibreOffice."""
+        """An input as the spreadsheet sees it in formulas: a typed formula gives the result
+        budget-tool computed for it (never the one saved in the file), a date its serial number
+        (days since 30/12/1899), as in Excel and LibreOffice."""
         cell = self.read(sheet, row, col)
-        value = cell.cached if cell.is_formula else cell.raw
+        if cell.is_formula:
+            return self.typed_values.get((sheet, row, col))
+        value = cell.raw
         if isinstance(value, datetime | date):
             return excel_serial(value)
         return to_value(value, cell.is_error)
+
+    def outside_value(self, sheet: str, row: int, col: int) -> expr.Value:
+        """A cell the template does not plan (data typed beside the table), as a typed formula
+        that refers to it sees it; a formula there is not computed and counts as empty."""
+        if sheet not in self._strays:
+            found = self.sheets.get(sheet)
+            self._strays[sheet] = {(r, c): raw for r, c, raw in (found.stray if found else ())}
+        raw = self._strays[sheet].get((row, col))
+        if isinstance(raw, str) and raw.startswith("="):
+            return None
+        return to_value(excel_serial(raw) if isinstance(raw, datetime | date) else raw)
 
 
 _EPOCH = datetime(1899, 12, 30)

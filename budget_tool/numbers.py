@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 _SPACES = "\u0020\u00a0\u202f\u2009\u2007\t"
 _CURRENCY = re.compile(r"(€|eur(os?)?)$", re.IGNORECASE)
@@ -61,6 +61,22 @@ def decimal_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def cents(value: Decimal) -> Decimal:
+    """An amount rounded to the cent, halves away from zero: the spreadsheet's ROUND(x; 2) and
+    the finance officer's rule, used by every figure the tool shows or writes."""
+    try:
+        return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # beyond the context's precision: nothing left to round
+        return value
+
+
+def money_text(value: Decimal) -> str:
+    """An amount for machines (JSON, CSV): always two decimals, "1234.50", rounded half up."""
+    rounded = cents(value)
+    rounded = abs(rounded) if rounded == 0 else rounded  # no "-0.00"
+    return f"{rounded:.2f}" if rounded.as_tuple().exponent == -2 else f"{rounded.normalize():f}"
+
+
 def show_number(value: Decimal, value_type: str = "") -> str:
     """A number as the sheet shows it to a French reader: an amount in euros, a rate in
     percent (« 50 % »), anything else with a decimal comma (« 1,5 »)."""
@@ -71,9 +87,16 @@ def show_number(value: Decimal, value_type: str = "") -> str:
     return f"{value.normalize():f}".replace(".", ",")
 
 
-def format_euros(value: Decimal) -> str:
-    """``1 234,56 €`` with a narrow no-break space, as French finance documents write it."""
-    sign = "-" if value < 0 else ""
-    whole, _, cents = f"{abs(value):.2f}".partition(".")
+def format_euros(value: Decimal, exact: bool = False) -> str:
+    """``1 234,56 €`` with a narrow no-break space, as French finance documents write it,
+    rounded to the cent half up; ``exact``: an amount beyond the cent keeps all its digits
+    (« 30 000,005 € »), to show what was typed."""
+    rounded = cents(value)
+    if exact and rounded != value:
+        whole, _, decimals = f"{abs(value).normalize():f}".partition(".")
+        groups = f"{int(whole):,}".replace(",", "\u202f")
+        return f"{'-' if value < 0 else ''}{groups},{decimals}\u00a0€"
+    sign = "-" if rounded < 0 else ""
+    whole, _, decimals = f"{abs(rounded):.2f}".partition(".")
     groups = f"{int(whole):,}".replace(",", "\u202f")
-    return f"{sign}{groups},{cents}\u00a0€"
+    return f"{sign}{groups},{decimals}\u00a0€"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 from budget_tool import expr
 from budget_tool.spec import Template
@@ -125,30 +125,68 @@ class WorkbookPlan:
 
 
 InputGetter = Callable[[str, int, int], expr.Value]
+CellKey = tuple[str, int, int]
+CIRCULAR = expr.ExcelError("Err:522")  # LibreOffice's error for a circular reference
+_EXACT = Context(prec=28)  # the template's formulas: exact decimals
+_PENDING = object()
+NUM_ERROR = expr.ExcelError("#NUM!")
+_TOO_LARGE = Decimal("1e10")  # as for numbers read from a file (reader.py): no annexe amount
 
 
-def compute(plan: WorkbookPlan, inputs: InputGetter) -> dict[tuple[str, int, int], expr.Value]:
+def _typed_value(node: expr.Node, get, eligibility, digits: int) -> expr.Value:
+    """A typed formula's value to the spreadsheet's precision; a number out of any annexe's
+    range, or a chain of references too deep to follow, is the spreadsheet's #NUM!."""
+    try:
+        with localcontext(Context(prec=digits)):
+            value = expr.evaluate(node, get, eligibility)
+    except (ArithmeticError, RecursionError):
+        return NUM_ERROR
+    return NUM_ERROR if isinstance(value, Decimal) and not abs(value) < _TOO_LARGE else value
+
+
+def compute(
+    plan: WorkbookPlan,
+    inputs: InputGetter,
+    typed: Mapping[CellKey, expr.Node] | None = None,
+    outside: InputGetter | None = None,
+    digits: int = 15,
+) -> dict[CellKey, expr.Value]:
     """Every cell's value: inputs through ``inputs``, fixed values as planned, formulas computed.
 
     Formulas are evaluated on demand with memoisation, so their order in the sheet (a block total
-    above its lines in annexe 3) does not matter.
+    above its lines in annexe 3) does not matter. ``typed`` are formulas typed into input cells
+    (``typedformula.py``): computed as a spreadsheet does, to ``digits`` significant digits, from
+    the other cells; ``outside`` gives the value of a cell the plan does not have.
     """
     by_sheet = {sheet.name: sheet for sheet in plan.sheets}
-    values: dict[tuple[str, int, int], expr.Value] = {}
+    values: dict[CellKey, object] = {}
     eligibility = plan.eligibility
+    typed = typed or {}
+    depth = [0]  # typed formulas being evaluated
 
     def get(ref: expr.Ref) -> expr.Value:
         key = (ref.sheet or "", ref.row, ref.col)
         if key in values:
-            return values[key]
+            found = values[key]
+            return CIRCULAR if found is _PENDING else found  # type: ignore[return-value]
         cell = by_sheet[key[0]].cells.get((ref.row, ref.col))
         if cell is None:
-            value: expr.Value = None
+            value: expr.Value = outside(*key) if outside else None
+        elif cell.kind == INPUT and key in typed:
+            values[key] = _PENDING  # a typed formula may refer to itself
+            depth[0] += 1
+            value = _typed_value(typed[key], get, eligibility, digits)
+            depth[0] -= 1
         elif cell.kind == INPUT:
             value = inputs(key[0], ref.row, ref.col)
         elif cell.kind == FORMULA:
             assert cell.node is not None
-            value = expr.evaluate(cell.node, get, eligibility)
+            values[key] = _PENDING
+            if depth[0]:  # reached from a typed formula: the template's own exact decimals
+                with localcontext(_EXACT):
+                    value = expr.evaluate(cell.node, get, eligibility)
+            else:
+                value = expr.evaluate(cell.node, get, eligibility)
         else:
             value = cell.value  # type: ignore[assignment]
         values[key] = value
@@ -157,4 +195,4 @@ def compute(plan: WorkbookPlan, inputs: InputGetter) -> dict[tuple[str, int, int
     for sheet in plan.sheets:
         for cell in sheet.cells.values():
             get(expr.Ref(sheet.name, cell.row, cell.col))
-    return values
+    return values  # type: ignore[return-value]  # no cell is left pending

@@ -160,7 +160,7 @@ def _read_sheet(path: Path, sheet: RawSheet, sheet_plan) -> SheetRead:
         if (row, col) in sheet_plan.cells:
             raw = _number_checked(path, sheet.name, row + 1, col + 1, found.raw)
             cached = _number_checked(path, sheet.name, row + 1, col + 1, found.cached)
-            read.cells[(row, col)] = CellRead(raw, cached, found.is_error)
+            read.cells[(row, col)] = CellRead(raw, cached, found.is_error, found.is_formula)
         elif found.raw is not None and found.raw != "":
             read.stray.append((row, col, found.raw))
     return read

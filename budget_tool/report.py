@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from budget_tool.findings import Finding, Severity
-from budget_tool.numbers import decimal_text, format_euros, show_number
+from budget_tool.numbers import format_euros, money_text, show_number
 from budget_tool.sanitize import clean_text
 
 SCHEMA_VERSION = "1"
@@ -73,8 +73,12 @@ class Report:
         return {f.code for f in self.findings}
 
     def status(self) -> str:
+        """``vide`` (nothing declared) comes before the other verdicts: such a file is never
+        « conforme », and its figures found no payment."""
         if self.refused is not None:
             return "refusé"
+        if any(f.code == "classeur-vide" for f in self.findings):
+            return "vide"
         if self.count(Severity.ERREUR):
             return "erreurs"
         return "avertissements" if self.count(Severity.AVERTISSEMENT) else "conforme"
@@ -114,8 +118,9 @@ def _figure(value: Decimal, value_type: str) -> str:
 
 
 def _money(value: Decimal) -> str:
-    """Amounts as exact decimal strings ("1234.50"): JSON floats would lose cents."""
-    return decimal_text(value)
+    """Amounts as decimal strings with their two decimals ("1234.50"), rounded half up like
+    every figure the tool shows: JSON floats would lose cents."""
+    return money_text(value)
 
 
 def to_json(reports: list[Report]) -> str:

@@ -97,6 +97,7 @@ class Synthesis:
     figures: tuple[Figure, ...]
     total_label: str = "Total"
     volet_label: str = "Volet {volet}"
+    notes: tuple[str, ...] = ()  # how the figures are read (art. 3.3...), written under them
 
 
 @dataclass(frozen=True)

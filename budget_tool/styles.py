@@ -46,6 +46,7 @@ _STYLES: dict[str, dict[str, Any]] = {
     "summary_total": {"bold": True, "bg_color": "#D9D9D9"},
     "figure_label": {"bold": True, "align": "right"},
     "figure": {"bold": True, "bg_color": "#E2EFDA"},
+    "note": {"italic": True, "text_wrap": True, "valign": "top", "border": 0},
 }
 # Styles whose fill runs across the whole row, as bands in the printed page.
 BAND_STYLES = {"section", "subsection", "group", "group_total", "section_total", "grand_total"}

@@ -104,7 +104,7 @@ def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFil
             row.update(
                 erreurs=errors,
                 avertissements=warnings,
-                statut=_status(plan, bilan, errors, warnings),
+                statut=_status(plan, bilan, errors, warnings, _empty(reports)),
             )
             rows.append(row)
     if rows:
@@ -151,8 +151,16 @@ def _volet(item: InputFile | None, number: int):
     return next((v for v in item.report.volets if v.volet == number), None)
 
 
-def _status(plan, bilan, errors: int, warnings: int) -> str:
-    if errors:
+def _empty(reports: list) -> str:
+    """The annexes with nothing declared (``classeur-vide``): their figures found no payment."""
+    names = [ANNEXE_NAMES.get(r.annexe or "", "") for r in reports if r.status() == "vide"]
+    return " et ".join(names)
+
+
+def _status(plan, bilan, errors: int, warnings: int, empty: str = "") -> str:
+    if empty:
+        state = f"{empty} vide : aucun montant déclaré, chiffres de paiement non fondés"
+    elif errors:
         state = "erreurs à corriger"
     elif warnings:
         state = "à vérifier"

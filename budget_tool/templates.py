@@ -172,7 +172,8 @@ def _build_synthesis(raw: dict[str, Any]) -> Synthesis:
     figures = tuple(
         _make(Figure, f, f"synthesis.figures[{i}]") for i, f in enumerate(raw["figures"])
     )
-    return _make(Synthesis, raw, "synthesis", columns=columns, figures=figures)
+    notes = tuple(str(note) for note in raw.get("notes", ()))
+    return _make(Synthesis, raw, "synthesis", columns=columns, figures=figures, notes=notes)
 
 
 def _build_checks(raw: dict[str, Any]) -> Checks:

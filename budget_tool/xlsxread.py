@@ -41,6 +41,7 @@ class RawCell:
     raw: object  # constant, or the formula with its leading "="
     cached: object  # the saved result of a formula (the constant again otherwise)
     is_error: bool = False
+    is_formula: bool = False  # a text constant may start with "=" too
 
 
 @dataclass
@@ -224,7 +225,7 @@ def _cell(element, ref: str, parts: _Parts, shared: dict[str, tuple[str, str]]) 
     else:
         value = _number(text, int(element.get("s", "0")), parts)
     if formula is not None:
-        return RawCell(formula, value, kind == "e")
+        return RawCell(formula, value, kind == "e", is_formula=True)
     value = None if value == "" else value  # an empty string is an empty cell, as for openpyxl
     return RawCell(value, value, kind == "e")
 

@@ -205,6 +205,89 @@ def libreoffice_sample() -> None:
     EXPECTED[LIBREOFFICE_SAMPLE] = []
 
 
+TYPED_SAMPLE = "annexe3-23-2024-formules-saisies.xlsx"
+
+
+def _typed_formulas(plan, lines) -> dict:
+    """The clean bilan with amounts typed as the officer computed them, same values: a monthly
+    cost from a yearly one, a rounded third, a cell above, a cell of another sheet."""
+    typed = _copy(lines)
+
+    def cell(volet: int, index: int, key: str, own: int) -> str:
+        sheet = next(s for s in plan.volet_sheets() if s.volet == volet)
+        col = next(i for i, c in enumerate_columns(plan) if c.key == key)
+        address = xl_rowcol_to_cell(sheet.lines[index].row, col)
+        return address if volet == own else f"'{sheet.name}'!{address}"
+
+    units = {v: _first_line(lines, v, "cout_unitaire") for v in (1, 2, 3)}
+    lumps = [k for k in sorted(lines) if k[0] == 2 and "forfait" in lines[k]][:2]
+    cost = lines[units[1]]["cout_unitaire"]
+    typed[units[1]]["cout_unitaire"] = f"={cost * 12}/12"
+    cost = lines[units[2]]["cout_unitaire"]
+    typed[units[2]]["cout_unitaire"] = f"=ROUND({cost * 12}/12,2)"
+    typed[lumps[0]]["forfait"] = f"=ROUND({lines[lumps[0]]['forfait'] * 3}/3,2)"
+    if lines[lumps[1]]["forfait"] == lines[lumps[0]]["forfait"]:
+        typed[lumps[1]]["forfait"] = f"={cell(2, lumps[0][1], 'forfait', 2)}"
+    if lines[units[3]]["nombre"] == lines[units[1]]["nombre"]:
+        typed[units[3]]["nombre"] = f"={cell(1, units[1][1], 'nombre', 3)}"
+    return typed
+
+
+def enumerate_columns(plan):
+    from budget_tool.layout import column_index
+
+    return ((column_index(c), c) for c in plan.template.columns)
+
+
+def typed_formulas_sample() -> None:
+    """An officer typed formulas into input cells, the file saved by LibreOffice Calc: every
+    formula is computed by budget-tool, and agrees with what LibreOffice saved."""
+    if soffice() is None:
+        print("LibreOffice absent : l'exemple aux formules saisies est gardé.", file=sys.stderr)
+        if (HERE / TYPED_SAMPLE).exists():
+            EXPECTED[TYPED_SAMPLE] = []
+        return
+    plan = _plan("annexe-3")
+    typed = _typed_formulas(plan, sampledata.bilan_lines(plan))
+    with tempfile.TemporaryDirectory() as scratch:
+        empty = Path(scratch) / "vide.xlsx"
+        write_workbook(plan, empty)
+        filled = Path(scratch) / TYPED_SAMPLE
+        fill_workbook(plan, empty, filled, typed)
+        (saved,) = convert([filled], Path(scratch) / "lo")
+        shutil.copy(saved, HERE / TYPED_SAMPLE)
+    EXPECTED[TYPED_SAMPLE] = []
+
+
+def empty_and_network_samples() -> None:
+    """The blank bilan sent back as generated; a lump sum fetched from the network."""
+    plan = _plan("annexe-3")
+    write_workbook(plan, HERE / "annexe3-23-2024-vide.xlsx")
+    EXPECTED["annexe3-23-2024-vide.xlsx"] = ["classeur-vide"]
+    sheet = plan.sheet("Volet 1")
+    index = _first_line(sampledata.bilan_lines(plan), 1, "forfait")[1]
+    col = next(i for i, c in enumerate_columns(plan) if c.key == "forfait")
+    address = xl_rowcol_to_cell(sheet.lines[index].row, col)
+    part = f"xl/worksheets/sheet{[s.name for s in plan.sheets].index(sheet.name) + 1}.xml"
+    with zipfile.ZipFile(HERE / "annexe3-23-2024-conforme.xlsx") as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    xml = entries[part].decode("utf-8")
+    pattern = re.compile(rf'<c r="{address}"([^>]*?)(?:/>|>.*?</c>)', re.S)
+    formula = "_xlfn.WEBSERVICE(&quot;https://exemple.invalid/montant&quot;)"
+    amount = sampledata.bilan_lines(plan)[(1, index)]["forfait"]  # the saved result looks right
+    xml, count = pattern.subn(
+        lambda m: f'<c r="{address}"{m.group(1)}><f>{formula}</f><v>{amount}</v></c>', xml, count=1
+    )
+    assert count == 1, address
+    entries[part] = xml.encode("utf-8")
+    target = HERE / "annexe3-23-2024-formule-reseau.xlsx"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    # the workbook's totals count the fetched amount, budget-tool does not: they disagree
+    EXPECTED[target.name] = ["formule-saisie-interdite", "total-incoherent"]
+
+
 REGION = (  # (code, ceilings of volets 1, 2, 3, annexe 3 received, a mistake)
     ("19", (Decimal("120000"), Decimal("310000"), None), True, "underspent"),
     ("23", (Decimal("150000"), Decimal("400000"), Decimal("250000")), True, None),
@@ -257,11 +340,13 @@ def region_samples() -> None:
 
 def main() -> None:
     for old in HERE.glob("*.xlsx"):
-        if old.name != LIBREOFFICE_SAMPLE or soffice() is not None:
+        if old.name not in (LIBREOFFICE_SAMPLE, TYPED_SAMPLE) or soffice() is not None:
             old.unlink()
     annexe2_samples()
     annexe3_samples()
     libreoffice_sample()
+    typed_formulas_sample()
+    empty_and_network_samples()
     region_samples()
     (HERE / "expected.json").write_text(
         json.dumps(EXPECTED, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

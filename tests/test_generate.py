@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -66,7 +67,16 @@ def test_every_numeric_and_category_input_is_validated(generated, plans, annexe)
                 book[sheet_plan.name].cell(row=cell.row + 1, column=cell.col + 1).coordinate
             )
             found = [v for v in validations if coordinate in v.sqref]
-            if cell.type in NUMERIC:
+            if cell.type == "money":  # positive, and to the cent (issue 12)
+                assert [(v.type, v.operator) for v in found] == [("custom", None)]
+                first = re.match(r"AND\(ISNUMBER\(([A-Z]+\d+)\)", found[0].formula1)
+                assert first is not None and first.group(1) in found[0].sqref
+                assert found[0].formula1 == (
+                    f"AND(ISNUMBER({first.group(1)}),{first.group(1)}>=0,"
+                    f"ROUND({first.group(1)},2)={first.group(1)})"
+                )
+                assert "au centime" in found[0].error and "positif ou nul" in found[0].error
+            elif cell.type in NUMERIC:
                 assert [(v.type, v.operator, v.formula1) for v in found] == [
                     ("decimal", "greaterThanOrEqual", "0")
                 ]

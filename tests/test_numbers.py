@@ -55,3 +55,18 @@ def test_text_from_a_departement_loses_control_characters_only():
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(start):
     assert csv_cell(f"{start}SUM(A1)").startswith("'")
     assert csv_cell("Montant 12") == "Montant 12"
+
+
+def test_euros_are_rounded_half_up_everywhere():
+    """The half cent goes up, as the spreadsheet's ROUND and the workbook's display do (never
+    to the even cent): 136 111,065 € is shown 136 111,07 €, and written 136111.07."""
+    from budget_tool.numbers import format_euros, money_text
+
+    assert format_euros(Decimal("136111.065")) == "136\u202f111,07\u00a0€"
+    assert format_euros(Decimal("0.125")) == "0,13\u00a0€"
+    assert format_euros(Decimal("-0.125")) == "-0,13\u00a0€"
+    assert format_euros(Decimal("30000.005"), exact=True) == "30\u202f000,005\u00a0€"
+    assert money_text(Decimal("136111.065")) == "136111.07"
+    assert money_text(Decimal("1000.333333333333333")) == "1000.33"
+    assert money_text(Decimal("12")) == "12.00"
+    assert money_text(Decimal("-0.001")) == "0.00"

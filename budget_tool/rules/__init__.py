@@ -6,7 +6,7 @@ sheets whose rows moved, which the later rules then leave alone.
 
 # isort: off
 from budget_tool.rules import structure, formulas, inputs, amounts, ceilings, eligibility
-from budget_tool.rules import allocations
+from budget_tool.rules import allocations, typed, cents, completeness
 from budget_tool.rules.base import RULES, Context, RuleFunction
 
 # isort: on
@@ -17,9 +17,12 @@ __all__ = [
     "RuleFunction",
     "allocations",
     "amounts",
+    "cents",
+    "completeness",
     "ceilings",
     "eligibility",
     "formulas",
     "inputs",
     "structure",
+    "typed",
 ]

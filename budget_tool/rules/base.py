@@ -12,6 +12,7 @@ from budget_tool.layout import column_index
 from budget_tool.model import FilledWorkbook
 from budget_tool.plan import Line, Parameters, SheetPlan
 from budget_tool.refs import CellRef
+from budget_tool.typedformula import TypedFormula
 
 RuleFunction = Callable[["Context"], Iterable[Finding]]
 
@@ -37,6 +38,7 @@ class Context:
     values: dict[tuple[str, int, int], expr.Value]  # recomputed from the inputs
     broken: set[str] = field(default_factory=set)  # sheets whose rows no longer match the plan
     allocations: Mapping[str, Parameters] | None = None  # official ceilings, by département code
+    typed: Mapping[tuple[str, int, int], TypedFormula] = field(default_factory=dict)
     _columns: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -90,11 +92,14 @@ class Context:
                     yield sheet, line, text, self.line_amount(sheet, line), where
 
     def has_amount(self, sheet: SheetPlan, line: Line) -> bool:
-        """An amount was entered, even as text that the spreadsheet does not count, or as an
-        error value (reported as such)."""
+        """An amount was entered, even as text that the spreadsheet does not count, as an
+        error value, or as a formula budget-tool does not count (each reported as such)."""
         if self.line_amount(sheet, line):
             return True
         keys = [self.checks.line_amount, self.checks.lump, *self.checks.units]
+        inputs = [k for k in keys if k and self.workbook.template.column(k).input]
+        if any(self.workbook.read(sheet.name, line.row, self.col(k)).is_formula for k in inputs):
+            return True
         return any(
             isinstance(value, expr.ExcelError) or (isinstance(value, str) and value.strip())
             for value in (

@@ -8,7 +8,7 @@ from decimal import Decimal
 from budget_tool.expr import round_half_up
 from budget_tool.findings import Finding, finding
 from budget_tool.model import to_value
-from budget_tool.numbers import format_euros
+from budget_tool.numbers import format_euros, show_number
 from budget_tool.rules.base import Context, rule
 
 
@@ -82,7 +82,8 @@ def in_all(ctx: Context) -> Iterator[Finding]:
 
 @rule("cofinancement-volet2")
 def cofinancing(ctx: Context) -> Iterator[Finding]:
-    """The State share shown on the volet sheet is at most 50 % of the total cost (art. 3.3)."""
+    """The State share shown on the volet sheet is at most the volet's rate (50 %) of the cost
+    the template names as its base (the eligible cost, art. 3.3 and 4.2)."""
     checks = ctx.checks
     if checks is None or not checks.cofinancing_volet:
         return
@@ -100,5 +101,7 @@ def cofinancing(ctx: Context) -> Iterator[Finding]:
                 "cofinancement-volet2",
                 ctx.ref(sheet.name, row, col),
                 format_euros(shown),
-                expected=format_euros(cost),
+                expected=format_euros(limit),
+                rate=show_number(rate, "percent"),
+                cost=format_euros(cost),
             )

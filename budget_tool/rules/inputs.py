@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
+from budget_tool.expr import ExcelError
 from budget_tool.findings import Finding, finding
 from budget_tool.numbers import ascii_digits, parse_amount, show_number
 from budget_tool.plan import INPUT, Cell
@@ -24,9 +25,10 @@ def numbers(ctx: Context) -> Iterator[Finding]:
 
 def _number(ctx: Context, sheet: str, cell: Cell) -> Iterator[Finding]:
     read = ctx.workbook.read(sheet, cell.row, cell.col)
-    value = read.cached if read.is_formula else read.raw
+    # a typed formula: what budget-tool computed for it, never its saved result (rules/typed.py)
+    value = ctx.workbook.input_value(sheet, cell.row, cell.col) if read.is_formula else read.raw
     where = ctx.ref(sheet, cell.row, cell.col)
-    if read.is_error:
+    if isinstance(value, ExcelError) or (read.is_error and not read.is_formula):
         yield finding("valeur-erreur", where, value)
     elif isinstance(value, bool):
         yield finding(
@@ -46,8 +48,9 @@ def _number(ctx: Context, sheet: str, cell: Cell) -> Iterator[Finding]:
         )
     elif isinstance(value, str) and value.strip():
         yield finding("nombre-en-texte", where, value, hint=_hint(value, cell.type))
-    elif isinstance(value, int | float) and value < 0:
-        yield finding("montant-negatif", where, show_number(Decimal(repr(value)), cell.type))
+    elif isinstance(value, int | float | Decimal) and value < 0:
+        number = value if isinstance(value, Decimal) else Decimal(repr(value))
+        yield finding("montant-negatif", where, show_number(number, cell.type))
 
 
 def _hint(text: str, value_type: str) -> str:

@@ -1,0 +1,300 @@
+"""Formulas that a finance officer typed into input cells (``=1200*12``), read and computed.
+
+Such a formula is never trusted for its saved result: ``parse_typed`` reads its text as the file
+stores it (English function names, commas) into the nodes of ``expr.py``, so that ``plan.compute``
+evaluates it with the same engine as the template's own formulas. Only arithmetic, ``SUM``,
+``ROUND``, ``MIN``, ``MAX``, ``ABS`` and references to cells or ranges of the workbook's own
+sheets are computed; any other function is *not evaluable*, and functions that reach outside the
+workbook or hide where a value comes from (``WEBSERVICE``, ``INDIRECT``, external references,
+DDE...) are *forbidden*, whatever their result.
+
+A spreadsheet computes in binary floating point and keeps 15 significant digits: ``=1/3`` is
+0,333333333333333. ``SPREADSHEET_DIGITS`` is that precision, used for typed formulas so that an
+honest file saved by LibreOffice or Excel is never called falsified over a binary half cent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from budget_tool import expr
+from budget_tool.plan import INPUT
+
+if TYPE_CHECKING:
+    from budget_tool.model import FilledWorkbook
+
+CellKey = tuple[str, int, int]
+
+SPREADSHEET_DIGITS = 15
+MAX_RANGE_CELLS = 5_000  # a whole column (A1:A1048576) is no amount of an annexe
+MAX_WORKBOOK_CELLS = 100_000  # cells referenced by all the typed formulas of one workbook
+EVALUATED = frozenset({"SUM", "ROUND", "MIN", "MAX", "ABS"})
+FORBIDDEN = frozenset(
+    {"WEBSERVICE", "FILTERXML", "HYPERLINK", "INDIRECT", "OFFSET", "RTD", "CALL", "DDE"}
+    | {"REGISTER", "REGISTER.ID", "ENCODEURL", "IMAGE", "INFO", "CELL", "DDEAUTO"}
+)
+# Prefixes the file format puts before newer functions: _xlfn.WEBSERVICE, _xlfn._xlws.FILTER,
+# and LibreOffice's names of Excel-only functions (COM.MICROSOFT.WEBSERVICE).
+_PREFIXES = re.compile(
+    r"^(?:_XLFN\.|_XLWS\.|COM\.MICROSOFT\.|ORG\.OPENOFFICE\.|ORG\.LIBREOFFICE\.)+"
+)
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<string>"(?:[^"]|"")*")
+  | (?P<external>\[[^\]]*\]|'[^']*\[[^']*'!|'(?:file|https?|ftp):[^']*'\#\$?[\w.$]*)
+  | (?P<ref>(?:(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?(?![\w(.]))
+  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<error>\#[A-Z0-9/]+[!?]|\#N/A)
+  | (?P<function>[A-Za-z_][\w.]*(?=\s*\())
+  | (?P<name>[A-Za-z_\\][\w.]*)
+  | (?P<op><>|<=|>=|[-+*/^&=<>%(),:;!|{}])
+    """,
+    re.VERBOSE,
+)
+_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+class Unusable(ValueError):
+    """A typed formula the tool will not compute; ``forbidden``: whatever its result."""
+
+    def __init__(self, reason: str, forbidden: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.forbidden = reason, forbidden
+
+
+@dataclass(frozen=True)
+class TypedFormula:
+    """An input cell's formula: its node to compute, or why it is not computed."""
+
+    text: str
+    node: expr.Node | None = None
+    problem: str = ""  # French: « la fonction WEBSERVICE », « une référence à un autre classeur »
+    forbidden: bool = False
+
+
+def parse_typed(text: str, own_sheet: str, sheets: Mapping[str, str]) -> TypedFormula:
+    """``text`` (with its ``=``) read as a formula of ``own_sheet``; ``sheets`` maps the
+    case-folded names of the workbook's planned sheets to their names."""
+    try:
+        tokens = _tokens(text.strip().removeprefix("="))
+        node = _Parser(tokens, own_sheet, sheets).formula()
+    except Unusable as exc:
+        return TypedFormula(text, problem=exc.reason, forbidden=exc.forbidden)
+    except RecursionError:
+        return TypedFormula(text, problem="une formule trop imbriquée")
+    return TypedFormula(text, node)
+
+
+def typed_formulas(workbook: FilledWorkbook) -> dict[CellKey, TypedFormula]:
+    """Every formula typed into an input cell of the workbook's planned sheets, parsed."""
+    sheets = {sheet.name.casefold(): sheet.name for sheet in workbook.plan.sheets}
+    found, budget = {}, MAX_WORKBOOK_CELLS
+    for sheet in workbook.plan.sheets:
+        read = workbook.sheets.get(sheet.name)
+        if read is None:
+            continue
+        for (row, col), cell in read.cells.items():
+            planned = sheet.cells.get((row, col))
+            if planned is not None and planned.kind == INPUT and cell.is_formula:
+                typed = parse_typed(str(cell.raw), sheet.name, sheets)
+                budget -= _cells(typed.node)
+                if budget < 0:  # a file built to make the checker work for hours
+                    typed = TypedFormula(typed.text, problem=_TOO_MANY)
+                found[(sheet.name, row, col)] = typed
+    return found
+
+
+_TOO_MANY = f"des plages trop grandes (plus de {MAX_WORKBOOK_CELLS} cellules pour le classeur)"
+
+
+def _cells(node: expr.Node | None) -> int:
+    """How many cells a formula refers to (ranges counted in full)."""
+    if isinstance(node, expr.Range):
+        return (node.row2 - node.row1 + 1) * (node.col2 - node.col1 + 1)
+    if isinstance(node, expr.Call):
+        return sum(_cells(arg) for arg in node.args)
+    if isinstance(node, expr.BinOp):
+        return _cells(node.left) + _cells(node.right)
+    if isinstance(node, expr.Neg):
+        return _cells(node.operand)
+    return 1 if isinstance(node, expr.Ref) else 0
+
+
+def _tokens(code: str) -> list[tuple[str, str]]:
+    tokens, position, unknown = [], 0, ""
+    while position < len(code):
+        match = _TOKEN.match(code, position)
+        if match is None:  # said after the forbidden ones, which matter more
+            unknown = unknown or code[position]
+            position += 1
+            continue
+        position = match.end()
+        kind = match.lastgroup or ""
+        if kind != "space":
+            tokens.append((kind, match.group(0)))
+    for kind, value in tokens:  # forbidden whatever else the formula holds
+        if kind == "external":
+            raise Unusable(f"une référence à un autre classeur ou au réseau ({value})", True)
+        if kind == "function" and _function_name(value) in FORBIDDEN:
+            raise Unusable(f"la fonction {_function_name(value)}", True)
+        if kind == "op" and value == "|":
+            raise Unusable("un lien DDE vers un autre programme (|)", True)
+    if unknown:
+        raise Unusable(f"le caractère « {unknown} »")
+    return tokens
+
+
+def _function_name(text: str) -> str:
+    return _PREFIXES.sub("", text.upper())
+
+
+class _Parser:
+    """Recursive descent over the spreadsheet's grammar: comparison < concatenation < + - <
+    * / < ^ < unary minus < percent < operand."""
+
+    def __init__(self, tokens: list[tuple[str, str]], own: str, sheets: Mapping[str, str]):
+        self.tokens, self.own, self.sheets, self.index = tokens, own, sheets, 0
+
+    def peek(self) -> tuple[str, str]:
+        return self.tokens[self.index] if self.index < len(self.tokens) else ("end", "")
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        self.index += 1
+        return token
+
+    def expect(self, value: str) -> None:
+        if self.take()[1] != value:
+            raise Unusable(f"une syntaxe non reconnue (« {value} » attendu)")
+
+    def formula(self) -> expr.Node:
+        if not self.tokens:
+            raise Unusable("une formule vide")
+        node = self.comparison()
+        if self.peek()[0] != "end":
+            raise Unusable(f"une syntaxe non reconnue (« {self.peek()[1]} »)")
+        return node
+
+    def comparison(self) -> expr.Node:
+        node = self.additive()
+        while self.peek()[1] in ("=", "<>", "<", ">", "<=", ">="):
+            node = expr.BinOp(self.take()[1], node, self.additive())
+        if self.peek()[1] == "&":
+            raise Unusable("l'opérateur de concaténation &")
+        return node
+
+    def additive(self) -> expr.Node:
+        node = self.term()
+        while self.peek()[1] in ("+", "-"):
+            node = expr.BinOp(self.take()[1], node, self.term())
+        return node
+
+    def term(self) -> expr.Node:
+        node = self.unary()
+        while self.peek()[1] in ("*", "/"):
+            node = expr.BinOp(self.take()[1], node, self.unary())
+        if self.peek()[1] == "^":
+            raise Unusable("l'opérateur de puissance ^")
+        return node
+
+    def unary(self) -> expr.Node:
+        if self.peek()[1] == "-":
+            self.take()
+            return expr.Neg(self.unary())
+        if self.peek()[1] == "+":
+            self.take()
+            return self.unary()
+        node = self.operand()
+        while self.peek()[1] == "%":
+            self.take()
+            node = expr.BinOp("/", node, expr.Num(Decimal(100)))
+        return node
+
+    def operand(self) -> expr.Node:
+        kind, value = self.take()
+        if kind == "number":
+            try:
+                return expr.Num(Decimal(value))
+            except InvalidOperation as exc:  # pragma: no cover - the pattern admits numbers only
+                raise Unusable(f"le nombre « {value} »") from exc
+        if kind == "string":
+            return expr.Str(value[1:-1].replace('""', '"'))
+        if kind == "ref":
+            return self.reference(value)
+        if kind == "function":
+            return self.call(_function_name(value))
+        if value == "(":
+            node = self.comparison()
+            self.expect(")")
+            return node
+        if kind == "name" and value.upper() in ("TRUE", "FALSE"):
+            return expr.Num(Decimal(int(value.upper() == "TRUE")))
+        if kind == "name":
+            raise Unusable(f"le nom « {value} » (nom défini ou fonction inconnue)")
+        if kind == "error":
+            raise Unusable(f"la valeur d'erreur {value}")
+        raise Unusable(f"une syntaxe non reconnue (« {value or 'fin de formule'} »)")
+
+    def call(self, name: str) -> expr.Node:
+        if name not in EVALUATED:
+            raise Unusable(f"la fonction {name}")
+        self.expect("(")
+        args: list[expr.Node] = []
+        if self.peek()[1] != ")":
+            args.append(self.comparison())
+            while self.peek()[1] in (",", ";"):
+                self.take()
+                args.append(self.comparison())
+        self.expect(")")
+        if name == "ROUND" and len(args) == 1:
+            args.append(expr.Num(Decimal(0)))  # LibreOffice: ROUND(x) rounds to a whole number
+        arity = {"ROUND": 2, "ABS": 1}.get(name)
+        if (arity and len(args) != arity) or not args:
+            raise Unusable(f"la fonction {name} avec {len(args)} argument(s)")
+        return expr.Call(name, tuple(args))
+
+    def reference(self, text: str) -> expr.Node:
+        sheet_part, _, cells = text.rpartition("!")
+        sheet = self.own
+        if sheet_part:
+            name = sheet_part.strip("'").replace("''", "'")
+            if name.casefold() not in self.sheets:
+                raise Unusable(f"une référence à la feuille « {name} », hors du modèle")
+            sheet = self.sheets[name.casefold()]
+        first, _, last = cells.partition(":")
+        row1, col1 = _cell(first)
+        if not last:
+            return expr.Ref(sheet, row1, col1)
+        row2, col2 = _cell(last)
+        if (abs(row2 - row1) + 1) * (abs(col2 - col1) + 1) > MAX_RANGE_CELLS:
+            raise Unusable(f"une plage de plus de {MAX_RANGE_CELLS} cellules ({cells})")
+        return expr.Range(sheet, min(row1, row2), min(col1, col2), max(row1, row2), max(col1, col2))
+
+
+def _cell(text: str) -> tuple[int, int]:
+    match = _CELL.fullmatch(text)
+    if match is None:  # pragma: no cover - the token pattern admits cells only
+        raise Unusable(f"la référence « {text} »")
+    col = 0
+    for letter in match.group(1).upper():
+        col = col * 26 + ord(letter) - 64
+    return int(match.group(2)) - 1, col - 1
+
+
+def saved_result_agrees(saved: expr.Value, mine: expr.Value) -> bool:
+    """The result a spreadsheet saved against ours: equal to the spreadsheet's own precision
+    (15 significant digits), whatever binary noise the saved double carries."""
+    if isinstance(mine, Decimal):
+        if not isinstance(saved, Decimal):
+            return False
+        scale = max(abs(mine), abs(saved), Decimal(1))
+        return abs(saved - mine) <= scale * Decimal(10) ** (1 - SPREADSHEET_DIGITS)
+    if isinstance(mine, expr.ExcelError):
+        return isinstance(saved, expr.ExcelError)
+    return (saved if saved is not None else "") == (mine if mine is not None else "")

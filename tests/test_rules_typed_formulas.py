@@ -1,0 +1,299 @@
+"""Formulas typed into input cells (rules/typed.py): computed by budget-tool, never trusted.
+
+Each case is built the way it arises: formulas typed into the input cells by a program (openpyxl
+writes them with no saved result), then opened, recalculated and saved by a real LibreOffice;
+saved results forged in the file's XML; functions that reach outside the workbook. Places come
+from the plan, never from a hard-coded address.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from budget_tool.checker import check
+from budget_tool.generate import write_workbook
+from budget_tool.layout import column_index
+from budget_tool.libreoffice import convert
+from budget_tool.refs import CellRef
+from budget_tool.report import to_json, to_text
+from budget_tool.templates import load_template
+from tests.workbooks import (
+    ANNEXE3,
+    Workbooks,
+    add_external_link,
+    cell_of,
+    clean_lines,
+    edit_cell,
+    first_line,
+    xl,
+)
+
+D = Decimal
+CODES = ("formule-saisie-incoherente", "formule-saisie-non-calculee", "formule-saisie-interdite")
+
+
+@pytest.fixture(scope="module")
+def clean_files(tmp_path_factory, plans) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("propres-formules")
+    files = {}
+    for annexe, plan in plans.items():
+        files[annexe] = folder / f"{annexe}.xlsx"
+        write_workbook(plan, files[annexe], clean_lines(plan))
+    return files
+
+
+@pytest.fixture
+def wb(tmp_path, plans, clean_files) -> Workbooks:
+    return Workbooks(tmp_path, plans, clean_files)
+
+
+def typed(entries, sheet: str, row: int, col: int, formula: str, saved: object = None) -> None:
+    """A formula typed into a cell, saved with ``saved`` as its result (None: no result)."""
+
+    def make(attrs: str, _body: str) -> str:
+        attrs = re.sub(r'\s+t="[^"]*"', "", attrs)
+        value = "" if saved is None else f"<v>{saved}</v>"
+        kind = ' t="str"' if isinstance(saved, str) else ""
+        code = html.escape(formula.removeprefix("="), quote=False)
+        return f'<c r="{xl(row, col)}"{attrs}{kind}><f>{code}</f>{value}</c>'
+
+    edit_cell(entries, sheet, row, col, make)
+
+
+def lump_line(wb: Workbooks) -> tuple[int, tuple[str, int, int], Decimal]:
+    """Volet 1's first line with a lump sum: its index, its lump-sum cell, the amount."""
+    lines = wb.lines(ANNEXE3)
+    index = first_line(lines, 1, "forfait")
+    return index, wb.line_cell(ANNEXE3, 1, index, "forfait"), lines[(1, index)]["forfait"]
+
+
+def volet_figure(report, volet: int, key: str) -> Decimal:
+    return next(v.figures[key] for v in report.volets if v.volet == volet)
+
+
+def codes_at(report, code: str) -> list[str]:
+    return [where for c, where in report.flatten() if c == code]
+
+
+def message(report, code: str) -> str:
+    return next(f.message for f in report.findings if f.code == code)
+
+
+# ---------------------------------------------------------------- forged or missing results
+def test_forged_saved_result_is_an_error_and_the_formula_counts(wb):
+    """``=1`` saved as 2 656,25 €: the tool counts 1,00 € and says where."""
+    _index, place, amount = lump_line(wb)
+    path = wb.with_parts(ANNEXE3, lambda e: typed(e, *place, "=1", D("2656.25")))
+    report = check(path)
+    assert codes_at(report, "formule-saisie-incoherente") == [str(CellRef(*place))]
+    text = message(report, "formule-saisie-incoherente")
+    assert "=1 donne 1,00\u00a0€" in text and "a enregistré 2\u202f656,25\u00a0€" in text
+    clean = check(wb.clean(ANNEXE3))
+    spent = volet_figure(clean, 1, "depenses") - amount + 1
+    assert volet_figure(report, 1, "depenses") == spent
+    assert report.status() == "erreurs" and report.exit_code() == 1
+
+
+def test_formula_written_without_result_is_computed_and_reported(wb):
+    """openpyxl writes a formula with no saved result: the tool computes it, never counts 0."""
+    index, place, _amount = lump_line(wb)
+
+    def edit(book):
+        cell_of(book, *place).value = "=1200*12+0.5"
+
+    report = check(wb.with_openpyxl(ANNEXE3, edit))
+    assert codes_at(report, "formule-saisie-incoherente") == [str(CellRef(*place))]
+    assert "n'a enregistré aucun résultat" in message(report, "formule-saisie-incoherente")
+    line = next(x for x in report.lines if x["volet"] == 1 and x["ligne"] == place[1] + 1)
+    assert line["montant"] == D("14400.50")
+
+
+def test_honest_saved_result_stays_silent(wb):
+    """Near miss: the formula's saved result is right, to the spreadsheet's binary noise."""
+    _index, place, amount = lump_line(wb)
+    formula, noisy = f"={amount / 7}*7", amount + D("0.000000000004")  # 31875.000000000004
+    path = wb.with_parts(ANNEXE3, lambda e: typed(e, *place, formula, noisy))
+    report = check(path)
+    assert not report.codes() & set(CODES), report.flatten()
+    assert "montant-centimes" not in report.codes()
+
+
+# ---------------------------------------------------------------- forbidden, not computed
+FORBIDDEN = {
+    "WEBSERVICE": '=_xlfn.WEBSERVICE("https://example.invalid/montant")',
+    "FILTERXML": '=_xlfn.FILTERXML("<a>2656.25</a>","//a")',
+    "INDIRECT": '=INDIRECT("H30")',
+    "OFFSET": "=OFFSET(H30,1,0)",
+    "HYPERLINK": '=HYPERLINK("https://example.invalid",2656.25)',
+    "RTD": '=RTD("prog.id","","montant")',
+    "CALL": '=CALL("user32","MessageBoxA","JJCCJ",0,"x","y",0)',
+    "DDE": "=cmd|'/c calc'!A0",
+    "file": "='file:///srv/partage/budget.ods'#$Feuil1.B4",
+}
+
+
+@pytest.mark.parametrize("what", sorted(FORBIDDEN))
+def test_forbidden_formula_is_an_error_whatever_its_result(wb, what):
+    _index, place, amount = lump_line(wb)
+    formula = FORBIDDEN[what]
+    path = wb.with_parts(ANNEXE3, lambda e: typed(e, *place, formula, D("2656.25")))
+    report = check(path)
+    assert codes_at(report, "formule-saisie-interdite") == [str(CellRef(*place))]
+    text = message(report, "formule-saisie-interdite")
+    assert formula in text and "(2\u202f656,25\u00a0€) n'est pas comptée" in text
+    assert what in text or what == "file" and "autre classeur" in text
+    clean = check(wb.clean(ANNEXE3))
+    assert volet_figure(report, 1, "depenses") == volet_figure(clean, 1, "depenses") - amount
+
+
+def test_reference_to_another_workbook_is_forbidden(wb):
+    """``=[1]Feuil1!$B$4``, as Excel saves a link to another file."""
+    _index, place, _amount = lump_line(wb)
+    path = wb.with_parts(ANNEXE3, lambda e: add_external_link(e, *place, "budget-2023.xlsx"))
+    report = check(path)
+    assert codes_at(report, "formule-saisie-interdite") == [str(CellRef(*place))]
+    assert "autre classeur" in message(report, "formule-saisie-interdite")
+    assert "lien-externe" in report.codes()
+
+
+@pytest.mark.parametrize(
+    ("formula", "named"),
+    [
+        ("=VLOOKUP(2,Listes!A2:B9,2,FALSE)", "la fonction VLOOKUP"),
+        ("=IF(1>0,2656.25,0)", "la fonction IF"),
+        ("=2^3", "l'opérateur de puissance ^"),
+        ("=Categories_art42", "le nom « Categories_art42 »"),
+        ("=Feuil9!A1", "la feuille « Feuil9 »"),
+    ],
+)
+def test_formula_the_tool_cannot_compute_is_named(wb, formula, named):
+    _index, place, _amount = lump_line(wb)
+    path = wb.with_parts(ANNEXE3, lambda e: typed(e, *place, formula, D("2656.25")))
+    report = check(path)
+    assert codes_at(report, "formule-saisie-non-calculee") == [str(CellRef(*place))]
+    text = message(report, "formule-saisie-non-calculee")
+    assert named in text and "n'est pas comptée" in text
+
+
+def test_circular_formula_is_named(wb):
+    _index, place, _amount = lump_line(wb)
+    formula = f"={xl(place[1], place[2])}+1"
+    path = wb.with_parts(ANNEXE3, lambda e: typed(e, *place, formula, D(0)))
+    report = check(path)
+    assert codes_at(report, "formule-saisie-non-calculee") == [str(CellRef(*place))]
+    assert "référence circulaire" in message(report, "formule-saisie-non-calculee")
+
+
+# ---------------------------------------------------------------- typed in LibreOffice
+def _typed_formulas(wb: Workbooks) -> dict[tuple[str, int, int], str]:
+    """Formulas an officer types: a product, a sum of a range of the template's own amounts,
+    a reference to another sheet's typed formula, ROUND, MIN, MAX, ABS; {cell: formula}."""
+    lines = wb.lines(ANNEXE3)
+    lump = first_line(lines, 1, "forfait")
+    units = first_line(lines, 2, "nombre")
+    amounts = [wb.line_cell(ANNEXE3, 1, i, "montant") for i in range(3)]
+    cost = wb.line_cell(ANNEXE3, 2, units, "cout_unitaire")
+    span = f"{xl(*amounts[0][1:])}:{xl(*amounts[-1][1:])}"
+    return {
+        wb.line_cell(ANNEXE3, 1, lump, "forfait"): (
+            f"=SUM({span})/10+ROUND('{cost[0]}'!{xl(*cost[1:])}*12/7,2)+MAX(1,ABS(-2.5))"
+        ),
+        cost: "=1200*12/5",
+        wb.line_cell(ANNEXE3, 2, units, "nombre"): "=MIN(12,15)",
+    }
+
+
+@pytest.fixture(scope="module")
+def typed_by_libreoffice(libreoffice, tmp_path_factory, plans, clean_files):
+    """The clean annexe 3 with formulas typed into input cells by openpyxl (no saved results),
+    and the same file opened, recalculated and saved by LibreOffice."""
+    folder = tmp_path_factory.mktemp("formules-lo")
+    wb = Workbooks(folder, plans, clean_files)
+    formulas = _typed_formulas(wb)
+
+    def edit(book):
+        for place, formula in formulas.items():
+            cell_of(book, *place).value = formula
+
+    written = wb.with_openpyxl(ANNEXE3, edit)
+    (saved,) = convert([written], folder / "lo")
+    return formulas, written, saved
+
+
+@pytest.mark.libreoffice
+def test_formulas_typed_and_saved_by_libreoffice_agree(typed_by_libreoffice):
+    formulas, _written, saved = typed_by_libreoffice
+    report = check(saved)
+    assert not report.codes() & set(CODES), report.flatten()
+    assert "total-incoherent" not in report.codes()
+    book = load_workbook(saved, data_only=True)
+    for sheet, row, col in formulas:  # LibreOffice's results are the tool's
+        lo = D(repr(cell_of(book, sheet, row, col).value))
+        mine = report_value(report, sheet, row, col)
+        assert abs(lo - mine) < D("1e-9"), (sheet, row, col, lo, mine)
+
+
+def report_value(report, sheet: str, row: int, col: int) -> Decimal:
+    """An input's value in the report's lines (as the tool counts it)."""
+    template = load_template(ANNEXE3)
+    key = next(c.key for c in template.columns if column_index(c) == col)
+    line = next(x for x in report.lines if x["feuille"] == sheet and x["ligne"] == row + 1)
+    return line[key]
+
+
+@pytest.mark.libreoffice
+def test_same_formulas_without_results_give_the_same_figures(typed_by_libreoffice):
+    """Written by a program that does not calculate: reported, and the figures are those
+    LibreOffice computes."""
+    formulas, written, saved = typed_by_libreoffice
+    without, with_lo = check(written), check(saved)
+    assert len(codes_at(without, "formule-saisie-incoherente")) == len(formulas)
+    assert (
+        json.loads(to_json([without]))["reports"][0]["volets"]
+        == (json.loads(to_json([with_lo]))["reports"][0]["volets"])
+    )
+    assert figures_text(without) == figures_text(with_lo)
+
+
+def figures_text(report) -> list[str]:
+    """The figures of the text report: the lines between its header and its findings."""
+    lines = to_text(report).splitlines()[2:]
+    return [x for x in itertools.takewhile(lambda x: not x.startswith(("  [", "  Résumé")), lines)]
+
+
+def test_formulas_built_to_make_the_checker_work_are_not_computed(wb, plans):
+    """Every lump sum summing 5 000 cells: past 100 000 cells in all, the formulas are not
+    computed (said as such), and the check ends."""
+    plan = plans[ANNEXE3]
+    places = [
+        (sheet.name, line.row, column_index(plan.template.column("forfait")))
+        for sheet in plan.volet_sheets()
+        for line in sheet.lines
+    ]
+
+    def edit(book):
+        for place in places:
+            cell_of(book, *place).value = "=SUM(A1:E1000)"
+
+    report = check(wb.with_openpyxl(ANNEXE3, edit))
+    refused = [f for f in report.findings if f.code == "formule-saisie-non-calculee"]
+    assert len(places) > 20 and len(refused) == len(places) - 20
+    assert "plages trop grandes" in refused[0].message
+
+
+def test_number_out_of_any_annexe_is_the_spreadsheet_num_error(wb):
+    """``=9E+300*9E+300`` (no amount comes near ten billion): #NUM!, said, never a crash."""
+    _index, place, _amount = lump_line(wb)
+    path = wb.with_parts(ANNEXE3, lambda e: typed(e, *place, "=9E+300*9E+300", D(1)))
+    report = check(path)
+    where = str(CellRef(*place))
+    assert ("valeur-erreur", where) in report.flatten()
+    assert "donne #NUM!" in message(report, "formule-saisie-incoherente")
