@@ -52,8 +52,8 @@ def page_breaks(sheet: SheetPlan) -> list[int]:
     """Rows that start a new page, every one of them (the spreadsheet then adds none).
 
     A block that does not fit on what is left of the page starts the next one when it is short
-    (at most half a page) or when not even its title and first lines would fit; a long block is
-    otherwise cut between two of its lines, never just before a total.
+    (a quarter of a page at most: a group of labelled lines) or when not even its title and first
+    lines would fit; a longer block is cut between two of its lines, never just before a total.
     """
     if not sheet.blocks:
         return []
@@ -71,7 +71,7 @@ def page_breaks(sheet: SheetPlan) -> list[int]:
         block = sum(row_points(sheet, r) for r in rows)
         head = sum(row_points(sheet, r) for r in rows[:4])
         room = capacity - used
-        if block > room and used > repeated and (block <= capacity / 2 or head > room):
+        if block > room and used > repeated and (block <= capacity / 4 or head > room):
             breaks.append(start)
             used = repeated
         for index, row in enumerate(rows):
