@@ -187,7 +187,10 @@ class _VoletBuilder:
         return self.sheet
 
     def _column_headers(self) -> None:
-        groups_row, header_row, sub_row = self.row, self.row + 1, self.row + 2
+        groups_row = self.row
+        if not self.template.column_groups:  # no row of column groups: the headers come first
+            self.row -= 1
+        header_row, sub_row = self.row + 1, self.row + 2
         for label, first, last in self.template.column_groups:
             c1, c2 = self.cols[first], self.cols[last]
             self.sheet.add(Cell(groups_row, c1, LABEL, style="group_header", value=label))
@@ -212,7 +215,7 @@ class _VoletBuilder:
             if c2 > c1:
                 self.sheet.merges.append((header_row, c1, header_row, c2))
         self.sheet.header_rows = (groups_row, sub_row)
-        self.sheet.row_heights[header_row] = 78
+        self.sheet.row_heights[header_row] = self.template.header_height
         self.sheet.freeze_row = sub_row + 1
         self.row = sub_row + 1
 

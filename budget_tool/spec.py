@@ -172,6 +172,7 @@ class Template:
     ceiling_checks: tuple[CeilingCheck, ...] = ()
     paper: str = "A4"  # volet sheets are printed on this paper, landscape ("A4" or "A3")
     line_height: float = 0  # points per line row (0: the spreadsheet's default)
+    header_height: float = 78  # points, the row of column headers (the model's long headers)
 
     @property
     def label(self) -> str:

@@ -59,7 +59,7 @@ def test_clean_and_faulty_files_give_the_worst_exit_code():
     assert runner.invoke(main, ["check", str(clean)]).exit_code == 0
     result = runner.invoke(main, ["check", str(clean), str(faulty)])
     assert result.exit_code == 1
-    assert "montant-sans-categorie" in result.output and "J19" in result.output
+    assert "montant-sans-categorie" in result.output and "J18" in result.output
     assert "Résumé : 0 erreur(s)" in result.output and "Résumé : 1 erreur(s)" in result.output
 
 
