@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,10 +18,17 @@ from budget_tool import expr
 from budget_tool.atomic import atomic_path
 from budget_tool.errors import UsageError
 from budget_tool.fill import LineValues, input_getter
-from budget_tool.layout import build_plan
+from budget_tool.layout import build_plan, column_index
+from budget_tool.paper import MARGINS, page_breaks, paper_code
 from budget_tool.plan import FORMULA, INPUT, Cell, Parameters, SheetPlan, WorkbookPlan, compute
 from budget_tool.spec import Template
-from budget_tool.styles import BAND_STYLES, FLAG_COLOURS, format_properties
+from budget_tool.styles import (
+    BAND_STYLES,
+    CEILING_ALERT,
+    FLAG_COLOURS,
+    PLACEHOLDER_FONT,
+    format_properties,
+)
 from budget_tool.templates import ANNEXES, load_template, templates_dir
 from budget_tool.versions import version_for_year
 
@@ -149,6 +157,8 @@ class _Writer:
             sheet.set_row(row, height)
         self._validations(sheet, plan)
         self._flags(sheet, plan)
+        self._placeholders(sheet, plan)
+        self._ceiling_alert(sheet, plan)
         self._page_setup(sheet, plan)
 
     def _bands(self, sheet, plan: SheetPlan) -> None:
@@ -231,22 +241,76 @@ class _Writer:
         return None
 
     def _flags(self, sheet, plan: SheetPlan) -> None:
-        cells = [c for c in plan.cells.values() if c.type == "flag"]
-        if not cells:
+        """Flag cells coloured by what they say, run by run of a column (never an input)."""
+        runs: dict[int, list[int]] = defaultdict(list)
+        for cell in plan.cells.values():
+            if cell.type == "flag" and cell.kind != INPUT:
+                runs[cell.col].append(cell.row)
+        for col, rows in sorted(runs.items()):
+            for first, last in _contiguous(sorted(rows)):
+                for text, props in FLAG_COLOURS.items():
+                    sheet.conditional_format(
+                        first,
+                        col,
+                        last,
+                        col,
+                        {
+                            "type": "cell",
+                            "criteria": "==",
+                            "value": f'"{text}"',
+                            "format": self._conditional(text, props),
+                        },
+                    )
+
+    def _conditional(self, name: str, props: Mapping[str, object]):
+        key = ("conditional", name)
+        if key not in self.formats:
+            self.formats[key] = self.book.add_format(dict(props))
+        return self.formats[key]
+
+    def _placeholders(self, sheet, plan: SheetPlan) -> None:
+        """The model's example label of a line, grey and italic while the officer has neither
+        changed it nor given the line an amount."""
+        checks = self.plan.template.checks
+        if plan.volet is None or checks is None:
             return
-        rows = [c.row for c in cells]
-        cols = [c.col for c in cells]
-        for text, props in FLAG_COLOURS.items():
+        amount_col = column_index(self.plan.template.column(checks.line_amount))
+        for cell in plan.of_kind(INPUT):
+            if not isinstance(cell.value, str) or not cell.value:
+                continue
+            here = xl_rowcol_to_cell(cell.row, cell.col)
+            amount = xl_rowcol_to_cell(cell.row, amount_col)
+            text = cell.value.replace('"', '""')
             sheet.conditional_format(
-                min(rows),
-                min(cols),
-                max(rows),
-                max(cols),
+                cell.row,
+                cell.col,
+                cell.row,
+                cell.col,
                 {
-                    "type": "cell",
-                    "criteria": "==",
-                    "value": f'"{text}"',
-                    "format": self.book.add_format(props),
+                    "type": "formula",
+                    "criteria": f'=AND(EXACT({here},"{text}"),N({amount})=0)',
+                    "format": self._conditional("placeholder", PLACEHOLDER_FONT),
+                },
+            )
+
+    def _ceiling_alert(self, sheet, plan: SheetPlan) -> None:
+        """PLAFOND DEPARTEMENT turns red on the volet sheet when a check beside it is not OK."""
+        if plan.volet is None or "plafond" not in plan.anchors:
+            return
+        row, col = plan.anchors["plafond"]
+        for check in self.plan.template.ceiling_checks:
+            if check.type != "flag":
+                continue
+            flag = xl_rowcol_to_cell(*plan.anchors[check.key], row_abs=True, col_abs=True)
+            sheet.conditional_format(
+                row,
+                col,
+                row,
+                col,
+                {
+                    "type": "formula",
+                    "criteria": f'=AND({flag}<>"OK",{flag}<>"")',
+                    "format": self._conditional("ceiling", CEILING_ALERT),
                 },
             )
 
@@ -255,14 +319,17 @@ class _Writer:
             sheet.hide()
         sheet.protect("", {"format_columns": True, "format_rows": True})
         sheet.set_landscape()
-        sheet.set_paper(9)  # A4
-        sheet.fit_to_pages(1, 0)
-        sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        sheet.set_footer("&L&8&A&R&8Page &P / &N")
+        sheet.set_paper(paper_code(plan))
+        sheet.fit_to_pages(1, 0)  # the templates' widths and paper keep the scale near 100 %
+        sheet.set_margins(**MARGINS)
+        sheet.set_footer("&L&9&A&R&9Page &P / &N")
         if plan.freeze_row:
             sheet.freeze_panes(plan.freeze_row, 0)
             first, last = plan.header_rows
             sheet.repeat_rows(first, last)
+        breaks = page_breaks(plan)
+        if breaks:
+            sheet.set_h_pagebreaks(breaks)
         sheet.hide_gridlines(2 if not plan.hidden else 0)
 
 

@@ -55,7 +55,27 @@ def _lay_out(template: Template, params: Parameters) -> WorkbookPlan:
     lists, names = _lists_sheet(template)
     plan = WorkbookPlan(template, params, sheets + [lists], names)
     _SynthesisBuilder(plan).build(sheets[0])
+    for sheet in plan.volet_sheets():
+        _ceiling_checks(plan, sheet)
     return plan
+
+
+def _ceiling_checks(plan: WorkbookPlan, sheet: SheetPlan) -> None:
+    """The figures under PLAFOND DEPARTEMENT (their rows were kept free by the volet builder):
+    they may read this volet's synthesis row, laid out after the volet sheets."""
+    synthesis = plan.synthesis
+    row = synthesis.anchors[f"volet{sheet.volet}.row"][0]
+    columns = [c.key for c in plan.template.synthesis.columns]
+
+    def resolve(name: str) -> expr.Node:
+        if name.startswith("synthesis."):
+            return expr.Ref(synthesis.name, row, columns.index(name.removeprefix("synthesis.")))
+        return sheet.ref(name)
+
+    for check in plan.template.ceiling_checks:
+        r, c = sheet.anchors[check.key]
+        node = expr.bind(expr.parse(check.formula), resolve)
+        sheet.add(Cell(r, c, FORMULA, check.type, "plafond", node=node, key=check.key))
 
 
 def _with_formula_texts(plan: WorkbookPlan) -> WorkbookPlan:
@@ -130,9 +150,10 @@ class _VoletBuilder:
     def __init__(self, template: Template, volet: Volet, params: Parameters) -> None:
         self.template, self.volet, self.params = template, volet, params
         name = fill(template, template.sheet_name, params, volet.number)
-        self.sheet = SheetPlan(name=name, volet=volet.number)
+        self.sheet = SheetPlan(name=name, volet=volet.number, paper=template.paper)
         self.cols = {c.key: column_index(c) for c in template.columns}
         self.summed = [c for c in template.columns if c.summed]
+        self.first_summed = min(self.cols[c.key] for c in self.summed)
         self.row = 0
 
     def build(self) -> SheetPlan:
@@ -146,7 +167,12 @@ class _VoletBuilder:
         )
         self.sheet.add(Cell(self.row, IDENT_VALUE_COL, VALUE, "money", "plafond", Decimal(ceiling)))
         self.sheet.anchors["plafond"] = (self.row, IDENT_VALUE_COL)
-        self.row += 2
+        self.row += 1
+        for check in self.template.ceiling_checks:  # formulas: see _ceiling_checks
+            self.sheet.add(Cell(self.row, 0, LABEL, style="plafond_label", value=check.label))
+            self.sheet.anchors[check.key] = (self.row, IDENT_VALUE_COL)
+            self.row += 1
+        self.row += 1
         self._column_headers()
         volet_members: list[int] = []
         for section in self.volet.sections:
@@ -161,13 +187,20 @@ class _VoletBuilder:
         return self.sheet
 
     def _column_headers(self) -> None:
-        groups_row, header_row, sub_row = self.row, self.row + 1, self.row + 2
+        groups_row = self.row
+        if not self.template.column_groups:  # no row of column groups: the headers come first
+            self.row -= 1
+        header_row, sub_row = self.row + 1, self.row + 2
         for label, first, last in self.template.column_groups:
             c1, c2 = self.cols[first], self.cols[last]
             self.sheet.add(Cell(groups_row, c1, LABEL, style="group_header", value=label))
             if c2 > c1:
                 self.sheet.merges.append((groups_row, c1, groups_row, c2))
-        for header, run in groupby(self.template.columns, key=lambda c: c.header):
+
+        def header_of(column: Column) -> str:
+            return self.template.header(column, self.volet)
+
+        for header, run in groupby(self.template.columns, key=header_of):
             span = list(run)
             c1, c2 = self.cols[span[0].key], self.cols[span[-1].key]
             self.sheet.add(Cell(header_row, c1, LABEL, style="header", value=header))
@@ -182,42 +215,77 @@ class _VoletBuilder:
             if c2 > c1:
                 self.sheet.merges.append((header_row, c1, header_row, c2))
         self.sheet.header_rows = (groups_row, sub_row)
-        self.sheet.row_heights[header_row] = 78
+        self.sheet.row_heights[header_row] = self.template.header_height
         self.sheet.freeze_row = sub_row + 1
         self.row = sub_row + 1
 
     def _section(self, section: Section) -> list[int]:
         """Writes a section; returns the rows that the volet total adds for it."""
-        self._label_row(section.label, "section")
-        for heading in section.headings:
-            self._label_row(heading, "subsection")
-        members: list[int] = []
+        self.sheet.blocks.append(self.row)
+        last = self.first_summed - 1 if section.label_total else None
+        label_row = self._label_row(section.label, "section", last_col=last)
+        for title in section.headings:
+            self._label_row(title, "subsection")
+        counted: list[int] = []
+        every: list[int] = []
+        carried: list[int] = []  # lines of groups whose total is the next group's
+        heading: tuple[int, list[int]] | None = None
         for group in section.groups:
-            members += self._group(section, group)
-        if section.total_label:
-            return [self._total_row(section.total_label, members, "section_total")]
-        return members
+            if group.heading:
+                self._close_heading(heading)
+                heading = self._group_heading(group)
+            rows = self._group(section, group, carried)
+            if group.total_with_next:
+                carried += rows
+                continue
+            carried = []
+            every += rows
+            counted += rows if group.counted else []
+            if heading is not None:
+                heading[1].extend(rows)
+        self._close_heading(heading)
+        counted, every = counted + carried, every + carried
+        if section.label_total:
+            self._sums(label_row, counted, "section")
+        if not section.total_label:
+            return [label_row] if section.label_total else counted
+        if section.total_scope == "all_for_info":  # France Travail's means shown, never counted
+            self._total_row(section.total_label, every, "section_total", False, section.total_note)
+            return counted
+        return [
+            self._total_row(section.total_label, counted, "section_total", True, section.total_note)
+        ]
 
-    def _group(self, section: Section, group: Group) -> list[int]:
-        """Writes a group; returns the rows a section total adds for it (none if not counted)."""
-        if group.heading:
-            self._label_row(group.heading, "subsection")
+    def _group_heading(self, group: Group) -> tuple[int, list[int]] | None:
+        """A heading row before a group; with ``heading_total`` it adds the groups under it."""
+        self.sheet.blocks.append(self.row)
+        last = self.first_summed - 1 if group.heading_total else None
+        row = self._label_row(group.heading, "subsection", last_col=last)
+        return (row, []) if group.heading_total else None
+
+    def _close_heading(self, heading: tuple[int, list[int]] | None) -> None:
+        if heading is not None:
+            self._sums(heading[0], heading[1], "subsection")
+
+    def _group(self, section: Section, group: Group, carried: list[int]) -> list[int]:
+        """Writes a group; returns its total row (or its lines when it has no total). A total
+        also adds ``carried``: the lines of the groups before it that have none of their own."""
         header_total = self.template.group_total == "header" and group.label
-        first_summed = min(self.cols[c.key] for c in self.summed)
+        if header_total:
+            self.sheet.blocks.append(self.row)
         header_row = (
-            self._label_row(group.label, "group", last_col=first_summed - 1)
+            self._label_row(group.label, "group", last_col=self.first_summed - 1)
             if header_total
             else None
         )
         lines = self._lines(section, group)
         if header_row is not None:
-            self._sums(header_row, lines, "group_total")
-            total_rows = [header_row]
-        elif group.total_label:
-            total_rows = [self._total_row(group.total_label, lines, "group_total", group.counted)]
-        else:
-            total_rows = lines
-        return total_rows if group.counted else []
+            self._sums(header_row, carried + lines, "group_total")
+            return [header_row]
+        if group.total_label and not group.total_with_next:
+            style = "group_total"
+            return [self._total_row(group.total_label, carried + lines, style, group.counted)]
+        return lines
 
     def _lines(self, section: Section, group: Group) -> list[int]:
         labels = list(group.lines) or list(group.placeholders)
@@ -232,7 +300,7 @@ class _VoletBuilder:
             col = self.cols[nature.key]
             self.sheet.merges.append((rows[0], col, rows[-1], col))
         if nature:
-            self._fit_rows(rows, group.label, nature.width)
+            self._fit_rows(rows, _nature_text(group), nature.width)
         return rows
 
     def _fit_rows(self, rows: list[int], text: str, width: float) -> None:
@@ -247,17 +315,22 @@ class _VoletBuilder:
         self.sheet.lines.append(
             Line(row, self.volet.number, section.label, group.label, label, group.counted)
         )
+        if self.template.line_height:
+            self.sheet.row_heights[row] = max(
+                self.sheet.row_heights.get(row, 0), self.template.line_height
+            )
         for column in self.template.columns:
             col = self.cols[column.key]
             if column.fixed == "nature" and not first:
                 continue  # merged with the group's first line
             if column.fixed:
-                text = group.label if column.fixed == "nature" else label
+                text = _nature_text(group) if column.fixed == "nature" else label
                 self.sheet.add(Cell(row, col, LABEL, style=style, value=text, key=column.key))
                 self._fit_rows([row], text, column.width)
             elif column.input:
                 hint = label if column.prefill == "placeholder" and label else None
-                self.sheet.add(Cell(row, col, INPUT, column.type, "input", hint, key=column.key))
+                kind = "input" if group.counted else "info_input"
+                self.sheet.add(Cell(row, col, INPUT, column.type, kind, hint, key=column.key))
             elif column.formula:
                 node = expr.bind(expr.parse(column.formula), self._same_row(row))
                 self.sheet.add(
@@ -283,10 +356,16 @@ class _VoletBuilder:
         self.row += 1
         return row
 
-    def _total_row(self, label: str, members: list[int], style: str, counted: bool = True) -> int:
+    def _total_row(
+        self, label: str, members: list[int], style: str, counted: bool = True, note: str = ""
+    ) -> int:
         style = style if counted else "info_total"
-        first_summed = min(self.cols[c.key] for c in self.summed)
-        row = self._label_row(label, style, last_col=first_summed - 1)
+        last = self.first_summed - (2 if note else 1)
+        row = self._label_row(label, style, last_col=last)
+        if note:  # e.g. what a "Pour info" total adds, beside its label
+            self.sheet.add(Cell(row, last + 1, LABEL, style="total_note", value=note))
+            width = next(c.width for c in self.template.columns if self.cols[c.key] == last + 1)
+            self._fit_rows([row], note, width)
         self._sums(row, members, style)
         return row
 
@@ -335,7 +414,7 @@ class _SynthesisBuilder:
         for column in self.spec.columns:
             sheet.add(Cell(row, self.cols[column.key], LABEL, style="header", value=column.header))
             sheet.widths[self.cols[column.key]] = column.width
-        sheet.widths[0] = max(sheet.widths.get(0, 12), 26)
+        sheet.widths[0] = max(sheet.widths.get(0, 12), 20)
         sheet.row_heights[row] = 64
         sheet.header_rows = (row, row)
         sheet.freeze_row = row + 1
@@ -422,8 +501,12 @@ def text_height(text: str, width: float) -> float:
     return 12.0 * lines
 
 
+def _nature_text(group: Group) -> str:
+    return group.label if group.nature is None else group.nature
+
+
 def _synthesis_placeholder(template: Template) -> SheetPlan:
-    return SheetPlan(name=template.synthesis.sheet)
+    return SheetPlan(name=template.synthesis.sheet, paper=template.synthesis.paper)
 
 
 def _lists_sheet(template: Template) -> tuple[SheetPlan, dict[str, str]]:

@@ -85,6 +85,8 @@ class SheetPlan:
     freeze_row: int = 0
     header_rows: tuple[int, int] = (0, 0)  # first and last row of the column headers
     last_col: int = 0
+    paper: str = "A4"  # printed on this paper, landscape
+    blocks: list[int] = field(default_factory=list)  # rows a printed page may start with
 
     def add(self, cell: Cell) -> Cell:
         self.cells[(cell.row, cell.col)] = cell

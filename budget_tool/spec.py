@@ -42,6 +42,10 @@ class Group:
     line_count: int = 0  # free lines (annexe 3); 0 for fixed lines
     total_label: str = ""  # label of the group total row, when the total is "after"
     counted: bool = True  # False for the "Pour info" France Travail rows
+    nature: str | None = None  # text of the "nature" column when it is not the label ("" = none)
+    total_with_next: bool = False  # no total of its own: the next group's total adds its lines
+    heading_total: bool = False  # the heading row adds this group and the next ones up to the
+    # next heading (annexe 3: the model's "-  €" on a block heading)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,12 @@ class Section:
     groups: tuple[Group, ...]
     headings: tuple[str, ...] = ()
     total_label: str = ""  # empty: no section total row
+    label_total: bool = False  # the section's label row adds its groups (annexe 3 headings)
+    # "counted": the section total adds the counted groups (and the volet total adds it);
+    # "all_for_info": it adds every group, France Travail's "Pour info" included, is shown for
+    # information, and the volet total adds the counted groups' totals instead
+    total_scope: str = "counted"
+    total_note: str = ""  # a note written beside the section total's label
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,20 @@ class Volet:
     sections: tuple[Section, ...]
     extra_rows: tuple[ExtraRow, ...] = ()
     optional: bool = False  # volet 3: only where the département has one
+    headers: tuple[tuple[str, str], ...] = ()  # (column key, header) where this volet's differs
+
+
+@dataclass(frozen=True)
+class CeilingCheck:
+    """A figure under PLAFOND DEPARTEMENT on each volet sheet, where the officer types.
+
+    Its formula may name the sheet's anchors (``plafond``, ``total.<column>``, an earlier
+    check's key) and ``synthesis.<column>``: that column of this volet's synthesis row."""
+
+    key: str
+    label: str
+    formula: str
+    type: str = "money"
 
 
 @dataclass(frozen=True)
@@ -78,7 +102,7 @@ class SummaryColumn:
     type: str = "money"
     formula: str | None = None
     total: str = "sum"  # "sum", "formula" or "none"
-    width: float = 16
+    width: float = 14
 
 
 @dataclass(frozen=True)
@@ -98,6 +122,7 @@ class Synthesis:
     total_label: str = "Total"
     volet_label: str = "Volet {volet}"
     notes: tuple[str, ...] = ()  # how the figures are read (art. 3.3...), written under them
+    paper: str = "A4"  # printed on this paper, landscape
 
 
 @dataclass(frozen=True)
@@ -145,6 +170,10 @@ class Template:
     checks: Checks | None = None
     categories: tuple[Category, ...] = field(default=())
     lists_sheet: str = "Listes"
+    ceiling_checks: tuple[CeilingCheck, ...] = ()
+    paper: str = "A4"  # volet sheets are printed on this paper, landscape ("A4" or "A3")
+    line_height: float = 0  # points per line row (0: the spreadsheet's default)
+    header_height: float = 78  # points, the row of column headers (the model's long headers)
 
     @property
     def label(self) -> str:
@@ -156,6 +185,10 @@ class Template:
             if column.key == key:
                 return column
         raise KeyError(key)
+
+    def header(self, column: Column, volet: Volet) -> str:
+        """The column's header on this volet's sheet (a volet may word one differently)."""
+        return dict(volet.headers).get(column.key, column.header)
 
     def volet(self, number: int) -> Volet:
         for volet in self.volets:

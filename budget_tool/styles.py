@@ -1,6 +1,7 @@
 """How each kind of cell looks in a generated workbook: one place for colours and formats.
 
-Input cells are pale yellow and unlocked; everything else is locked. Totals get darker the
+Input cells are pale yellow and unlocked (France Travail's "Pour info" inputs grey and italic:
+information, not the département's own lines); everything else is locked. Totals get darker the
 higher they add up, so that a printed page reads like the model.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 INPUT_FILL = "#FFF2CC"
+INFO_FILL = "#F2F2F2"
+INFO_FONT = "#7F7F7F"
 NUMBER_FORMATS = {
     "money": '#,##0.00 "€"',
     "etp": "0.00",
@@ -31,11 +34,23 @@ _STYLES: dict[str, dict[str, Any]] = {
     "subsection": {"bold": True, "italic": True, "bg_color": "#DDEBF7"},
     "group": {"bold": True, "bg_color": "#EDEDED"},
     "line": {"text_wrap": True},
-    "info_line": {"italic": True, "font_color": "#7F7F7F", "text_wrap": True},
-    "info_total": {"italic": True, "font_color": "#7F7F7F", "bg_color": "#F2F2F2"},
-    # No wrap in inputs: a spreadsheet does not grow the row for what is typed, and wrapped text
-    # in a row of fixed height would be cut in half.
-    "input": {"bg_color": INPUT_FILL, "locked": False},
+    "info_line": {"italic": True, "font_color": INFO_FONT, "text_wrap": True},
+    "info_total": {"italic": True, "font_color": INFO_FONT, "bg_color": INFO_FILL},
+    "total_note": {
+        "italic": True,
+        "font_color": INFO_FONT,
+        "bg_color": INFO_FILL,
+        "text_wrap": True,
+    },
+    # Line rows are two lines high (the templates' line_height): what is typed wraps within them.
+    "input": {"bg_color": INPUT_FILL, "locked": False, "text_wrap": True},
+    "info_input": {
+        "bg_color": INFO_FILL,
+        "italic": True,
+        "font_color": INFO_FONT,
+        "locked": False,
+        "text_wrap": True,
+    },
     "group_total": {"bold": True, "bg_color": "#EDEDED"},
     "section_total": {"bold": True, "bg_color": "#D9D9D9"},
     "grand_total": {"bold": True, "font_size": 10, "bg_color": "#A6A6A6"},
@@ -49,7 +64,15 @@ _STYLES: dict[str, dict[str, Any]] = {
     "note": {"italic": True, "text_wrap": True, "valign": "top", "border": 0},
 }
 # Styles whose fill runs across the whole row, as bands in the printed page.
-BAND_STYLES = {"section", "subsection", "group", "group_total", "section_total", "grand_total"}
+BAND_STYLES = {
+    "section",
+    "subsection",
+    "group",
+    "group_total",
+    "section_total",
+    "grand_total",
+    "info_total",
+}
 
 
 def format_properties(style: str, value_type: str) -> dict[str, Any]:
@@ -59,15 +82,24 @@ def format_properties(style: str, value_type: str) -> dict[str, Any]:
         props["num_format"] = NUMBER_FORMATS[value_type]
     if value_type in ("flag", "percent"):
         props["align"] = "center"
-    if style in ("line", "info_line") and value_type == "money":
-        props["num_format"] = NUMBER_FORMATS["money"] + ";-" + NUMBER_FORMATS["money"] + ';""'
+    if style in ("line", "info_line") and value_type in ("money", "etp"):
+        # a line left empty shows nothing, not « 0,00 »
+        number = NUMBER_FORMATS[value_type]
+        props["num_format"] = f'{number};-{number};""'
     return props
 
 
-FLAG_COLOURS = {
+FLAG_COLOURS: dict[str, dict[str, Any]] = {
     "Non": {"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True},
     "Inconnue": {"bg_color": "#FFEB9C", "font_color": "#9C5700", "bold": True},
     "DÉPASSEMENT": {"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True},
+    "PLAFONNÉE": {"bg_color": "#FFEB9C", "font_color": "#9C5700", "bold": True},
     "OK": {"bg_color": "#C6EFCE", "font_color": "#006100"},
     "Oui": {"font_color": "#006100"},
 }
+
+# The model's example labels (« Rémunération XX », « Structure XXX ») while left as they are on an
+# empty line: they read as examples, on screen and on paper, not as expenses.
+PLACEHOLDER_FONT = {"italic": True, "font_color": "#A6A6A6"}
+# The ceiling on a volet sheet, when the check beside it is not « OK ».
+CEILING_ALERT = {"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True}

@@ -53,7 +53,8 @@ def write_summary(result: Consolidation, target: Path) -> Path:
             "Fichiers": (result.fichiers, {}),
         }
         for name, (frame, headers) in tables.items():
-            _write_table(book, name, frame, headers, formats)
+            top = _title_block(book, result, formats) if name == "Synthèse" else 0
+            _write_table(book, name, frame, headers, formats, top)
         _chart(book, result)
         book.close()
     return target
@@ -75,7 +76,12 @@ def _formats(book) -> dict:
     base = {"font_name": "Arial", "font_size": 9, "valign": "top"}
     total = {"bold": True, "top": 1, "bg_color": "#EDEDED"}
     header = {**base, "bold": True, "text_wrap": True, "bg_color": "#D9E1F2", "border": 1}
-    formats = {"header": book.add_format(header)}
+    formats = {
+        "header": book.add_format(header),
+        "title": book.add_format({**base, "bold": True, "font_size": 13}),
+        "subtitle": book.add_format(base),
+        "wrap": book.add_format({**base, "text_wrap": True}),
+    }
     for name, code in NUMBER_FORMATS.items():
         number = {} if name == "text" else {"num_format": code}
         formats[name] = book.add_format({**base, **number})
@@ -83,30 +89,59 @@ def _formats(book) -> dict:
     return formats
 
 
-def _write_table(book, name: str, frame, headers: dict[str, str], formats: dict) -> None:
-    sheet = book.add_worksheet(name)
+def _title_block(book, result: Consolidation, formats: dict) -> int:
+    """Title, region, year and date above the Synthèse table; returns the table's first row."""
+    sheet = book.add_worksheet("Synthèse")
+    frame = result.synthese
+    found = frame["region"] if frame is not None and "region" in frame else []
+    regions = sorted({r for r in found if isinstance(r, str) and r})
+    year = result.year or ""
+    sheet.write_string(
+        0, 0, f"Consolidation des annexes 2 et 3 - {year}".strip(" -"), formats["title"]
+    )
+    where = f"Région : {', '.join(regions) or 'non renseignée'}"
+    made = f"Établie le {dt.date.today():%d/%m/%Y} par budget-tool"
+    sheet.write_string(1, 0, clean_text(f"{where} · Année : {year} · {made}"), formats["subtitle"])
+    return 3
+
+
+def _write_table(
+    book, name: str, frame, headers: dict[str, str], formats: dict, top: int = 0
+) -> None:
+    sheet = book.get_worksheet_by_name(name) or book.add_worksheet(name)
     columns = list(frame.columns) if frame is not None else []
     for col, key in enumerate(columns):
         sheet.write_string(
-            0, col, headers.get(key) or column_headers().get(key, key), formats["header"]
+            top, col, headers.get(key) or column_headers().get(key, key), formats["header"]
         )
         sheet.set_column(col, col, WIDTHS.get(key, 16 if key in MONEY_COLUMNS else 12))
     records = frame.to_dict("records") if frame is not None else []
-    for index, record in enumerate(records, start=1):
+    for index, record in enumerate(records, start=top + 1):
         is_total = name == "Synthèse" and record.get("nom") == "Total région"
         for col, key in enumerate(columns):
             _write_value(sheet, index, col, key, record.get(key), formats, is_total)
-    sheet.freeze_panes(1, 0)
+        _fit_wrapped(sheet, index, record.get("statut"), WIDTHS["statut"], formats, columns)
+    sheet.freeze_panes(top + 1, 0)
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
+    sheet.repeat_rows(top)
     sheet.set_footer("&L&8&A&R&8Page &P / &N")
     if columns:
-        last_row = max(len(records), 1)
+        last_row = top + max(len(records), 1)
         filter_rows = last_row - (1 if name == "Synthèse" and records else 0)
-        sheet.autofilter(0, 0, max(filter_rows, 1), len(columns) - 1)
-    sheet.set_row(0, 36)
+        sheet.autofilter(top, 0, max(filter_rows, top + 1), len(columns) - 1)
+    sheet.set_row(top, 36)
+
+
+def _fit_wrapped(sheet, row: int, text, width: float, formats: dict, columns: list) -> None:
+    """The « Statut » text wraps within its column, on a row as high as it needs."""
+    if not isinstance(text, str) or not text or "statut" not in columns:
+        return
+    sheet.write_string(row, columns.index("statut"), clean_text(text), formats["wrap"])
+    lines = -(-len(text) // int(width * 1.1))
+    if lines > 1:
+        sheet.set_row(row, 12.0 * lines)
 
 
 def _write_value(sheet, row: int, col: int, key: str, value, formats: dict, is_total: bool) -> None:
@@ -190,14 +225,13 @@ def _chart(book, result: Consolidation) -> None:
     if frame is None or frame.empty:
         return
     keys = ("plafond", "part_etat_prevue", "contribution_due")
-    grouped: dict[str, list[Decimal]] = {}
+    grouped: dict[str, list[Decimal | None]] = {}
     for record in frame.to_dict("records"):
         if record["nom"] != "Total région":
-            sums = grouped.setdefault(
-                f"{record['departement']} - {record['nom']}", [Decimal(0)] * 3
-            )
+            sums = grouped.setdefault(f"{record['departement']} - {record['nom']}", [None] * 3)
             for i, key in enumerate(keys):
-                sums[i] += record[key] if isinstance(record[key], Decimal) else Decimal(0)
+                if isinstance(record[key], Decimal):  # an annexe not received stays a gap
+                    sums[i] = (sums[i] or Decimal(0)) + record[key]
     sheet = book.add_worksheet("Graphique")
     headers = [
         "Département",
@@ -206,12 +240,17 @@ def _chart(book, result: Consolidation) -> None:
         "Contribution État due (annexe 3)",
     ]
     euro = book.add_format({"num_format": EURO})
+    wrap = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     for col, header in enumerate(headers):
-        sheet.write_string(0, col, header)
+        sheet.write_string(0, col, header, wrap)
+    sheet.set_row(0, 30)  # the headers whole, on two lines
     for index, (label, values) in enumerate(grouped.items(), start=1):
         sheet.write_string(index, 0, clean_text(label))
         for col, value in enumerate(values, start=1):
-            sheet.write_number(index, col, float(value), euro)
+            if value is None:
+                sheet.write_blank(index, col, None, euro)
+            else:
+                sheet.write_number(index, col, float(value), euro)
     count = len(grouped)
     chart = book.add_chart({"type": "column"})
     for col, header in enumerate(headers[1:], start=1):
@@ -224,6 +263,7 @@ def _chart(book, result: Consolidation) -> None:
         )
     chart.set_title({"name": "Plafond, part État prévue et contribution due, par département"})
     chart.set_y_axis({"num_format": '#,##0 "€"'})
+    chart.show_blanks_as("gap")  # no bar, not a bar at 0 €, for an annexe not received
     chart.set_size({"width": 900, "height": 420})
     sheet.insert_chart("F2", chart)
     sheet.set_column(0, 0, 30)

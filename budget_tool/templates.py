@@ -16,9 +16,11 @@ from typing import Any
 
 from budget_tool import expr
 from budget_tool.errors import TemplateError
+from budget_tool.paper import PAPERS
 from budget_tool.spec import (
     VALUE_TYPES,
     Category,
+    CeilingCheck,
     Checks,
     Column,
     ExtraRow,
@@ -119,6 +121,10 @@ def _build_template(path: Path, data: dict[str, Any]) -> Template:
         _make(Column, c, f"template.columns[{i}]") for i, c in enumerate(head.pop("columns"))
     )
     volets = tuple(_build_volet(v, i) for i, v in enumerate(data["volets"]))
+    ceiling_checks = tuple(
+        _make(CeilingCheck, c, f"template.ceiling_checks[{i}]")
+        for i, c in enumerate(head.pop("ceiling_checks", ()))
+    )
     return _make(
         Template,
         head,
@@ -131,6 +137,7 @@ def _build_template(path: Path, data: dict[str, Any]) -> Template:
         synthesis=_build_synthesis(data["synthesis"]),
         checks=_build_checks(data["checks"]) if "checks" in data else None,
         categories=categories,
+        ceiling_checks=ceiling_checks,
     )
 
 
@@ -162,6 +169,7 @@ def _build_volet(raw: dict[str, Any], index: int) -> Volet:
         state_rate=_decimal(raw["state_rate"], f"{where}.state_rate"),
         sections=tuple(sections),
         extra_rows=extra,
+        headers=tuple(dict(raw.get("headers", {})).items()),
     )
 
 
@@ -207,6 +215,21 @@ def _validate(path: Path, template: Template) -> None:
     for volet in template.volets:
         for extra in volet.extra_rows:
             problems += _check_formula(extra.formula, f"volet {volet.number}, ligne {extra.key}")
+        problems += [
+            f"volet {volet.number}, headers : colonne inconnue « {key} »"
+            for key, _header in volet.headers
+            if key not in keys
+        ]
+        problems += [
+            f"volet {volet.number}, section « {s.label} » : total_scope « {s.total_scope} » "
+            "(« counted » ou « all_for_info »)"
+            for s in volet.sections
+            if s.total_scope not in ("counted", "all_for_info")
+        ]
+    for check in template.ceiling_checks:
+        problems += _check_formula(check.formula, f"ceiling_checks, {check.key}")
+    if template.paper not in PAPERS or template.synthesis.paper not in PAPERS:
+        problems.append(f"paper : l'un de {', '.join(PAPERS)}")
     for summary in template.synthesis.columns:
         if summary.formula:
             problems += _check_formula(summary.formula, f"synthèse, {summary.key}")

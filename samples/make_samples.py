@@ -333,7 +333,7 @@ def region_samples() -> None:
             key = sorted(k for k in lines if k[0] == 2)[0]
             lines[key].update(
                 nature="Location de salles pour les ateliers",
-                categorie="Frais généraux : location de salles",
+                categorie="Frais généraux : locations de salles",
             )
         write_workbook(plan3, folder / f"annexe3-bilan-financier-{code}-2024.xlsx", lines)
 

@@ -59,7 +59,7 @@ def test_clean_and_faulty_files_give_the_worst_exit_code():
     assert runner.invoke(main, ["check", str(clean)]).exit_code == 0
     result = runner.invoke(main, ["check", str(clean), str(faulty)])
     assert result.exit_code == 1
-    assert "montant-sans-categorie" in result.output and "J17" in result.output
+    assert "montant-sans-categorie" in result.output and "J18" in result.output
     assert "Résumé : 0 erreur(s)" in result.output and "Résumé : 1 erreur(s)" in result.output
 
 
@@ -90,7 +90,7 @@ def test_json_report_has_the_documented_schema():
     assert result.exit_code == 1
     payload = json.loads(result.output)
     (report,) = payload["reports"]
-    assert report["annexe"] == "annexe-2" and report["template_version"] == "2024.1"
+    assert report["annexe"] == "annexe-2" and report["template_version"] == "2024.2"
     assert report["departement"] == {"code": "23", "nom": "Creuse", "region": "Nouvelle-Aquitaine"}
     volet1 = next(v for v in report["volets"] if v["volet"] == 1)
     assert Decimal(volet1["part_etat"]) > Decimal(volet1["plafond"]) == Decimal("150000.00")

@@ -274,9 +274,32 @@ def test_summary_workbook_has_native_chart_filters_and_euro_formats(result, tmp_
     book = load_workbook(out)
     assert book.sheetnames[:4] == ["Synthèse", "Anomalies", "Lignes", "Fichiers"]
     synthese = book["Synthèse"]
-    assert synthese.freeze_panes == "A2" and synthese.auto_filter.ref
-    assert "€" in synthese.cell(row=2, column=5).number_format
+    assert synthese.freeze_panes == "A5" and synthese.auto_filter.ref.startswith("A4:")
+    assert "€" in synthese.cell(row=5, column=5).number_format
     assert book["Graphique"]._charts
+
+
+def test_summary_synthesis_says_what_it_is_and_reads_on_paper(result, tmp_path):
+    import datetime as dt
+
+    from budget_tool.summary import write_summary
+
+    book = load_workbook(write_summary(result, tmp_path / "s.xlsx"))
+    sheet = book["Synthèse"]
+    assert sheet["A1"].value == "Consolidation des annexes 2 et 3 - 2024"
+    assert "Région : Nouvelle-Aquitaine" in sheet["A2"].value
+    assert "Année : 2024" in sheet["A2"].value
+    assert f"{dt.date.today():%d/%m/%Y}" in sheet["A2"].value
+    headers = [c.value for c in sheet[4]]
+    statut = headers.index("Statut") + 1
+    incomplete = next(
+        r for r in range(5, sheet.max_row + 1) if "non reçue" in str(sheet.cell(r, statut).value)
+    )
+    assert sheet.cell(incomplete, statut).alignment.wrap_text  # the text stays in the table
+    assert sheet.row_dimensions[incomplete].height >= 24
+    chart = {row[0]: row[1:] for row in book["Graphique"].iter_rows(min_row=2, values_only=True)}
+    assert chart["86 - Vienne"][2] is None  # no annexe 3 from the Vienne: a gap, not 0 €
+    assert chart["87 - Haute-Vienne"][2] > 0
 
 
 @pytest.mark.libreoffice
@@ -290,8 +313,8 @@ def test_summary_opens_in_libreoffice_and_its_totals_equal_the_inputs(
     book = load_workbook(converted, data_only=True)
     assert book.sheetnames[:4] == ["Synthèse", "Anomalies", "Lignes", "Fichiers"]
     sheet = book["Synthèse"]
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    headers = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    headers = [c.value for c in sheet[4]]
     col = headers.index("Contribution État due (art. 8)")
     departements = [r[col] for r in rows[:-1] if r[col] is not None]
     assert len(departements) == 5  # 86 has sent no annexe 3

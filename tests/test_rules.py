@@ -284,7 +284,7 @@ def _model_cell(wb, text: str, annexe: str = ANNEXE2):
 @triggers("version-inconnue")
 def future_template_version_is_refused(wb):
     path = _model_cell(wb, "budget-tool annexe-2 v1999.9")
-    says = ("« budget-tool annexe-2 v1999.9 »", "budget-tool annexe-2 v2024.1")
+    says = ("« budget-tool annexe-2 v1999.9 »", "budget-tool annexe-2 v2024.2")
     return Expected(path, says=says, refused=True)
 
 
@@ -296,7 +296,7 @@ def unknown_annexe_is_refused(wb):
 
 @stays_silent("version-inconnue", "valeur-fixe-modifiee")
 def model_name_with_stray_spaces_is_recognised(wb):
-    return NearMiss(_model_cell(wb, "  budget-tool annexe-2 v2024.1 "))
+    return NearMiss(_model_cell(wb, "  budget-tool annexe-2 v2024.2 "))
 
 
 @triggers("feuille-manquante")

@@ -30,7 +30,8 @@ from budget_tool.templates import load_template, load_template_for_year, templat
 from budget_tool.versions import available_versions, default_year, version_for_year
 
 D = Decimal
-CURRENT = "2024.1"
+CURRENT = "2024.2"
+REVISION = "2024.3"  # a revision of CURRENT within its year
 NEXT = "2025.1"
 NEW_CATEGORY = "Accompagnement numérique des allocataires"
 NEW_RATE = D("0.8")
@@ -160,7 +161,7 @@ def test_a_badly_named_version_folder_is_said(tmp_path):
 
 def test_a_version_must_match_its_folder(tmp_path):
     shutil.copytree(templates_dir() / CURRENT, tmp_path / "2025.1")
-    with pytest.raises(TemplateError, match=r"2025\.1/annexe-2\.toml.*« 2024\.1 »"):
+    with pytest.raises(TemplateError, match=rf"2025\.1/annexe-2\.toml.*« {re.escape(CURRENT)} »"):
         load_template("annexe-2", "2025.1", tmp_path)
 
 
@@ -344,19 +345,19 @@ def test_the_cli_consolidates_the_year_asked(folder, returns, tmp_path):
 
 
 def test_two_versions_of_one_year_are_consolidated_together(folder, tmp_path_factory):
-    """A revised template mid-year (2024.2, here with the 80 % rate): files on either version are
+    """A revised template mid-year (REVISION, here with the 80 % rate): files on either version are
     each checked with their own, and consolidated together."""
     root = tmp_path_factory.mktemp("revised")
     shutil.copytree(folder / CURRENT, root / CURRENT)
-    _fabricate(root, CURRENT, "2024.2")
+    _fabricate(root, CURRENT, REVISION)
     out = tmp_path_factory.mktemp("retours-2024")
     lines = _bilan_lines(2024, "Solution de remobilisation")
     old = load_template("annexe-3", CURRENT, root)
     write_workbook(build_plan(old, _params(2024, "23")), out / "bilan-23.xlsx", lines)
-    _write(out, root, "annexe-3", 2024, lines, "87")  # the year's newest: 2024.2
+    _write(out, root, "annexe-3", 2024, lines, "87")  # the year's newest: REVISION
     result = consolidate([out], templates=root)
     versions = {f.report.departement: f.report.template_version for f in result.files}
-    assert versions == {"23": CURRENT, "87": "2024.2"}
+    assert versions == {"23": CURRENT, "87": REVISION}
     contributions = {
         f.report.departement: _volet(f.report, 3).figures["contribution"] for f in result.files
     }
