@@ -1,8 +1,9 @@
 """Text typed by a département, made safe to write into our outputs.
 
 It stays text: control characters are removed; in CSV, a cell that a spreadsheet would run as a
-formula (starting with = + - @, tab or carriage return) is prefixed with an apostrophe. In xlsx
-it is written with ``write_string``, which never makes a formula or a link.
+formula (starting with = + - @, tab or carriage return, at the start of the field or of a line
+inside it) gets an apostrophe there. In xlsx it is written with ``write_string``, which never
+makes a formula or a link.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import re
 
 # Control characters, and the two non-characters U+FFFE and U+FFFF that xlsx cannot hold.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def clean_text(value: object) -> str:
@@ -20,8 +20,16 @@ def clean_text(value: object) -> str:
     return _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
 
 
+_LINE_FORMULA = re.compile(r"(^|[\r\n])(?=[=+\-@\t\r])")
+
+
+def neutralised(text: str) -> str:
+    """An apostrophe before every formula character that starts the text or one of its lines:
+    wherever a spreadsheet (or a tool splitting on line breaks) could start a cell."""
+    return _LINE_FORMULA.sub(lambda m: m.group(1) + "'", text)
+
+
 def csv_cell(value: object) -> str:
-    """A text cell for CSV: a leading formula character is neutralised with an apostrophe."""
+    """A text cell for CSV: a formula character starting the text or a line is neutralised."""
     text = "" if value is None else str(value)
-    text = _CONTROL.sub("", text)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return neutralised(_CONTROL.sub("", text))
