@@ -20,7 +20,8 @@ def clean_text(value: object) -> str:
     return _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
 
 
-_LINE_FORMULA = re.compile(r"(^|[\r\n])(?=[=+\-@\t\r])")
+# A formula character at the start of a line, maybe behind spaces; or a lone tab / CR there.
+_LINE_FORMULA = re.compile(r"(^|[\r\n])(?=[ \t\r]*[=+\-@]|[\t\r])")
 
 
 def neutralised(text: str) -> str:
