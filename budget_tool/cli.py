@@ -7,6 +7,7 @@ exit code. Heavy libraries (openpyxl, xlsxwriter, pandas) are imported inside th
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +46,21 @@ class _Command(click.Command):
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         return _french_help(click.Command.get_help_option(self, ctx))
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """A file whose name starts with « - » is taken for an option: say how to name it."""
+        given = list(args)  # click's parser consumes the list
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            named = [a for a in given if a.startswith("-") and a != "-" and os.path.lexists(a)]
+            if named:
+                raise click.UsageError(
+                    f"{exc.message} « {shown(named[0])} » est un fichier ? Écrivez "
+                    f"« ./{shown(named[0])} », ou « -- » avant les noms de fichiers.",
+                    ctx,
+                ) from exc
+            raise
+
 
 def _french_help(option: click.Option | None) -> click.Option | None:
     if option is not None:
@@ -81,6 +97,16 @@ class _Group(click.Group):
         except BudgetToolError as exc:
             click.echo(f"Erreur : {shown(str(exc))}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # a last net: any file-system error, in French, no traceback
+            from budget_tool.output import os_reason
+
+            if exc.errno == 32:  # EPIPE (| head): click ends quietly
+                raise
+
+            reason, code = os_reason(exc)
+            where = shown(exc.filename) if exc.filename else "sortie standard"
+            click.echo(f"Erreur : {where} : écriture ou lecture impossible : {reason}.", err=True)
+            sys.exit(code)
 
 
 class _OutputFile(click.Path):
@@ -200,7 +226,11 @@ def generate(
 
 @main.command(context_settings=CONTEXT)
 @click.argument(
-    "files", nargs=-1, required=True, metavar="FICHIER...", type=click.Path(path_type=Path)
+    "files",
+    nargs=-1,
+    required=True,
+    metavar="FICHIER...",
+    type=click.Path(readable=False, path_type=Path),  # an unreadable file: refused, code 3
 )
 @click.option(
     "--format",
@@ -311,7 +341,7 @@ def rules(fmt) -> None:
     nargs=-1,
     required=True,
     metavar="FICHIER_OU_DOSSIER...",
-    type=click.Path(path_type=Path),
+    type=click.Path(readable=False, path_type=Path),  # an unreadable file: refused, code 3
 )
 @click.option(
     "--output",

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from budget_tool.names import valid_text
 from budget_tool.numbers import decimal_text
 from budget_tool.output import write_bytes
 from budget_tool.sanitize import clean_text, neutralised
@@ -39,7 +38,7 @@ def csv_field(value: object, sep: str = ";") -> str:
         text = decimal_text(Decimal(str(value))) if isinstance(value, float) else str(value)
         text = decimal_text(value) if isinstance(value, Decimal) else text
         return text.replace(".", ",") if sep == ";" else text
-    return neutralised(clean_text(valid_text(str(value))))
+    return neutralised(clean_text(value))
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], sep: str = ";") -> str:

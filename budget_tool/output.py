@@ -61,11 +61,15 @@ _OS_REASONS: dict[int, tuple[str, int]] = {
 }
 
 
+def os_reason(exc: OSError) -> tuple[str, int]:
+    """The French reason for an OS error (never the English strerror), and its exit code."""
+    default = (f"erreur système {errno.errorcode.get(exc.errno or 0, '?')}", 3)
+    return _OS_REASONS.get(exc.errno or 0, default)
+
+
 def os_error(path: object, exc: OSError, doing: str = "écriture impossible") -> OutputError:
-    """A French message for an OS error on ``path`` (never the English strerror)."""
-    reason, code = _OS_REASONS.get(
-        exc.errno or 0, (f"erreur système {errno.errorcode.get(exc.errno or 0, '?')}", 3)
-    )
+    """A French message for an OS error on ``path``."""
+    reason, code = os_reason(exc)
     return OutputError(f"{shown(path)} : {doing} : {reason} ; rien n'a été écrit.", code)
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 
+from budget_tool.names import valid_text
+
 # Control characters, and the two non-characters U+FFFE and U+FFFF that xlsx cannot hold.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 def clean_text(value: object) -> str:
-    """Control characters removed (tabs and line feeds kept as spaces / new lines)."""
-    text = "" if value is None else str(value)
+    """Control characters removed (tabs and line feeds kept as spaces / new lines); bytes of a
+    file name that is not UTF-8 shown as ``\\xff`` (xlsx, CSV and JSON must be valid UTF-8)."""
+    text = "" if value is None else valid_text(str(value))
     return _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
 
 
