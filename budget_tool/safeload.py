@@ -104,12 +104,19 @@ def load_raw(path: PathLike, limits: Limits = DEFAULT_LIMITS) -> tuple[RawWorkbo
     This is what ``check`` and ``consolidate`` use; openpyxl is kept for writing annotated
     copies. Every failure becomes a French refusal, like ``load_workbook``'s.
     """
-    from budget_tool.xlsxread import OutOfSheet, read_xlsx
+    from budget_tool.refs import CellRef
+    from budget_tool.xlsxread import CellProblem, OutOfSheet, read_xlsx
 
     data, digest = _read_file(path, limits)
     checked = _check_bytes(path, data, digest, limits)
     try:
         return read_xlsx(data), checked
+    except CellProblem as exc:
+        raise WorkbookRefused(
+            path,
+            f"la cellule {CellRef(exc.sheet, exc.row, exc.col)} {exc.reason} : fichier fabriqué "
+            "ou endommagé, demandez un nouvel envoi du classeur",
+        ) from exc
     except OutOfSheet as exc:
         raise WorkbookRefused(
             path,
@@ -120,11 +127,16 @@ def load_raw(path: PathLike, limits: Limits = DEFAULT_LIMITS) -> tuple[RawWorkbo
         raise WorkbookRefused(path, _reason_for(exc)) from exc
 
 
-def _openpyxl_load(path: PathLike, data: bytes, data_only: bool, keep_vba: bool) -> Workbook:
+def _openpyxl_load(
+    path: PathLike, data: bytes, data_only: bool, keep_vba: bool = False
+) -> Workbook:
     """Parse checked bytes; openpyxl's English warnings are not meant for finance officers."""
     import openpyxl
 
+    from budget_tool.package import with_fixed_style_names
+
     try:
+        data = with_fixed_style_names(data)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
             return openpyxl.load_workbook(
