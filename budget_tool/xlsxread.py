@@ -194,21 +194,13 @@ def _read_sheet(source, name: str, sheet: RawSheet, parts: _Parts) -> None:
             if tag == f"{MAIN}row":
                 number = element.get("r")
                 row, col = (int(number) - 1 if number else row + 1), -1
-                if not 0 <= row < MAX_ROW:
-                    raise OutOfSheet(
-                        f"une ligne hors des limites d'une feuille Excel (ligne {row + 1}"
-                    )
             continue
         if tag == f"{MAIN}c":
             ref = element.get("r")
             if ref:
                 row, col = coordinate(ref)
-            else:
-                row, col = max(row, 0), col + 1
-                if col >= MAX_COL:
-                    raise OutOfSheet(
-                        f"une cellule hors des limites d'une feuille Excel (ligne {row + 1}, colonne {col + 1}"
-                    )
+            else:  # the next column; checked as a written reference would be
+                col += 1
                 ref = _ref(row, col)
             try:
                 sheet.cells[(row, col)] = _cell(element, ref, parts, shared)
@@ -274,7 +266,11 @@ def _iso_date(text: str) -> datetime:
 
 
 def _ref(row: int, col: int) -> str:
-    """(9, 1) -> 'B10'."""
+    """(9, 1) -> 'B10'; beyond A1:XFD1048576, OutOfSheet."""
+    if not (0 <= row < MAX_ROW and 0 <= col < MAX_COL):
+        raise OutOfSheet(
+            f"une cellule hors des limites d'une feuille Excel (ligne {row + 1}, colonne {col + 1}"
+        )
     letters, number = "", col + 1
     while number:
         number, rest = divmod(number - 1, 26)
