@@ -420,14 +420,16 @@ def consolidate(
         sys.exit(3)
     from budget_tool.output import staged, write_text
 
+    written = [output]
     with staged():  # all outputs or none: a full disk on the last one leaves none half done
         write_summary(result, output)
         if csv_dir:
-            write_csv(result, csv_dir, csv_sep)
+            written += write_csv(result, csv_dir, csv_sep)
         if json_path:
             write_text(json_path, to_json(result))
+            written.append(json_path)
     if not quiet:
-        _say_consolidation(result, output, err="-" in outputs)
+        _say_consolidation(result, written, err="-" in outputs)
     sys.exit(3 if result.refused else 0)
 
 
@@ -459,7 +461,7 @@ def _run_with_progress(run, inputs, outputs, quiet, allocations):
         return run(inputs, progress=step, outputs=outputs, allocations=allocations)
 
 
-def _say_consolidation(result, output, err: bool = False) -> None:
+def _say_consolidation(result, written: list, err: bool = False) -> None:
     statuses: dict[str, int] = {}
     for item in result.files:
         statuses[item.status] = statuses.get(item.status, 0) + 1
@@ -470,4 +472,6 @@ def _say_consolidation(result, output, err: bool = False) -> None:
     for item in result.files:
         if item.status != "retenu":
             click.echo(f"  {item.status} : {shown(item.path.name)} ({shown(item.reason)})", err=err)
-    click.echo(f"Synthèse écrite : {shown(output)}", err=err)
+    click.echo(f"Synthèse écrite : {shown(written[0])}", err=err)
+    for path in written[1:]:
+        click.echo(f"Écrit : {shown(path)}", err=err)
