@@ -53,6 +53,8 @@ class Package:
     shared_strings: str | None = None
     styles: str | None = None
     date1904: bool = False
+    external_links: list[str] = field(default_factory=list)  # links to other workbooks
+    macros: bool = False  # a VBA project is related to the workbook
 
 
 def _xml(archive: zipfile.ZipFile, name: str):
@@ -130,6 +132,10 @@ def locate(archive: zipfile.ZipFile) -> Package:
             package.shared_strings = target if target in names else None
         elif _kind(kind) == "styles" and package.styles is None:
             package.styles = target if target in names else None
+        elif _kind(kind) == "externalLink":
+            package.external_links.append(target)
+        elif kind.endswith("/vbaProject"):
+            package.macros = True
     _sheets(archive, names, package, by_id)
     return package
 

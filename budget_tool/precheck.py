@@ -30,6 +30,7 @@ from xml.parsers.expat import ExpatError
 from zipfile import ZipInfo
 
 from budget_tool.errors import WorkbookRefused
+from budget_tool.package import Package, PackageProblem, locate
 
 PathLike = str | os.PathLike[str]
 MB = 1024 * 1024
@@ -51,7 +52,6 @@ _CONTENT_TYPES, _PACKAGE_RELS = "[Content_Types].xml", "_rels/.rels"
 # The only two fixed names of a package; every other part is found by relationships (package.py).
 _REQUIRED_PARTS = (_CONTENT_TYPES, _PACKAGE_RELS)
 _OPENDOCUMENT = b"application/vnd.oasis.opendocument"
-_EXTERNAL_LINK = re.compile(r"xl/externalLinks/[^/]+\.xml", re.IGNORECASE)
 
 _SAVE_AS = "enregistrez-le au format « Classeur Excel (.xlsx) » puis renvoyez-le"
 _MESSAGES = {
@@ -191,7 +191,7 @@ def _check_bytes(path: PathLike, data: bytes, digest: str, limits: Limits) -> Pr
             _check_package_kind(path, archive, names)
             _check_directory(path, infos, limits)
             macro_type, oversized, ranged = _scan_entries(path, data, infos, limits)
-            _check_package(path, archive)
+            package = _check_package(path, archive)
             oversized.update(_expanded_ranges(archive, ranged, limits))
             if oversized:
                 _refuse_oversized(path, archive, oversized, limits)
@@ -199,7 +199,7 @@ def _check_bytes(path: PathLike, data: bytes, digest: str, limits: Limits) -> Pr
         raise
     except Exception as exc:
         raise WorkbookRefused(path, _reason_for(exc)) from exc
-    return _summary(names, macro_type, digest)
+    return _summary(package, macro_type, digest)
 
 
 def _check_kind(path: PathLike, data: bytes, limits: Limits) -> None:
@@ -263,14 +263,12 @@ def _check_running(
         _refuse(path, "ratio", name=_printable(name))
 
 
-def _check_package(path: PathLike, archive: zipfile.ZipFile) -> None:
+def _check_package(path: PathLike, archive: zipfile.ZipFile) -> Package:
     """Find the workbook and its sheets by relationships, as a spreadsheet does (package.py);
     refuse a Strict Open XML workbook, a package that is no workbook, a sheet declared but
     absent (openpyxl would silently skip it: lost data). Every part is scanned by now."""
-    from budget_tool.package import PackageProblem, locate
-
     try:
-        locate(archive)
+        return locate(archive)
     except PackageProblem as problem:
         _refuse(path, problem.key, name=_printable(problem.name))
 
@@ -297,10 +295,10 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
         return {}
 
 
-def _summary(names: set[str], macro_type: bool, digest: str) -> Precheck:
-    """Macros and external links are accepted, but reported in French."""
-    macro = macro_type or "xl/vbaProject.bin" in names
-    links = tuple(sorted(n for n in names if _EXTERNAL_LINK.fullmatch(n)))
+def _summary(package: Package, macro_type: bool, digest: str) -> Precheck:
+    """Macros and external links (found by relationships) are accepted, but reported."""
+    macro = macro_type or package.macros
+    links = tuple(sorted(set(package.external_links)))
     notes = [_MACRO_WARNING] if macro else []
     if links:
         notes.append(_LINKS_WARNING.format(count=len(links)))

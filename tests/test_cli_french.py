@@ -149,6 +149,16 @@ def test_colours_on_a_terminal_and_none_with_no_color_or_dumb_terminal():
     assert b"\x1b[" not in _in_terminal(["check", ERRORS], {"TERM": "dumb"})
 
 
+def test_no_progress_bar_codes_with_a_dumb_terminal_or_no_color(tmp_path):
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "a.xlsx").write_bytes(ERRORS.read_bytes())
+    args = ["consolidate", folder, "-o", tmp_path / "s.xlsx"]
+    assert b"\x1b[" in _in_terminal(args, {"TERM": "xterm"})  # the bar hides the cursor
+    assert b"\x1b" not in _in_terminal(args, {"TERM": "dumb"})
+    assert b"\x1b" not in _in_terminal(args, {"TERM": "xterm", "NO_COLOR": "1"})
+
+
 def test_no_escape_codes_when_the_output_is_not_a_terminal(tmp_path):
     result = run("check", ERRORS, env={"TERM": "xterm"})
     assert b"\x1b" not in result.stdout + result.stderr
