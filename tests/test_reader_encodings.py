@@ -154,6 +154,7 @@ def test_rich_text_strings_are_read_as_their_runs(tmp_path):
     variant = _strings_edited(ANNEXE3, tmp_path / "riche.xlsx", rich)
     assert b"<r><rPr>" in hostile.read_entries(variant)["xl/sharedStrings.xml"]
     same_report(ANNEXE3, variant)
+    annotate_accepts(variant, tmp_path)
 
 
 def test_inline_strings_are_read_like_shared_ones(tmp_path):
@@ -176,6 +177,7 @@ def test_inline_strings_are_read_like_shared_ones(tmp_path):
         b'<c r="A12" s="4" t="s">' not in hostile.read_entries(variant)["xl/worksheets/sheet2.xml"]
     )
     same_report(ANNEXE3, variant)
+    annotate_accepts(variant, tmp_path)
 
 
 def test_a_shared_string_index_out_of_range_is_refused_naming_the_cell(tmp_path):
