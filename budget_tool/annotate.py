@@ -38,7 +38,7 @@ def annotate(report: Report, target: Path | str) -> Path | str:
         raise UsageError(
             f"{shown(report.path)} : fichier refusé, rien à annoter ({report.refused})."
         )
-    suffix = _suffix(report, target)
+    suffix = copy_suffix(report.path, target)
     book, checked = load_workbook(  # through the pre-check, like every input we read
         report.path, keep_vba=suffix == ".xlsm"
     )
@@ -62,9 +62,10 @@ def annotate(report: Report, target: Path | str) -> Path | str:
     return target
 
 
-def _suffix(report: Report, target: Path | str) -> str:
-    """.xlsx or .xlsm, as the target says (for ``-``: as the checked file says)."""
-    suffix = Path(report.path if is_stdout(target) else target).suffix.lower()
+def copy_suffix(source: Path | str, target: Path | str) -> str:
+    """.xlsx or .xlsm, as the target says (for ``-``: as the checked file says); another
+    extension is refused (the CLI asks before checking anything)."""
+    suffix = Path(source if is_stdout(target) else target).suffix.lower()
     if is_stdout(target) and suffix not in (".xlsx", ".xlsm"):
         return ".xlsx"
     if suffix not in (".xlsx", ".xlsm"):

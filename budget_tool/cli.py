@@ -282,9 +282,11 @@ def check(files, fmt, strict, annotate, color, allocations) -> None:
     if annotate and len(files) != 1:
         raise UsageError("--annotate s'utilise avec un seul fichier.")
     if annotate:
+        from budget_tool.annotate import copy_suffix
         from budget_tool.output import check_target
 
         check_target(annotate)  # a device, FIFO or link: refused before any work
+        copy_suffix(files[0], annotate)
     official = _allocations(allocations)
     reports = [check_file(path, allocations=official) for path in files]
     to_stderr = annotate == "-"  # the copy takes standard output
