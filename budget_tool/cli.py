@@ -7,6 +7,7 @@ exit code. Heavy libraries (openpyxl, xlsxwriter, pandas) are imported inside th
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -100,9 +101,8 @@ class _Group(click.Group):
         except OSError as exc:  # a last net: any file-system error, in French, no traceback
             from budget_tool.output import os_reason
 
-            if exc.errno == 32:  # EPIPE (| head): click ends quietly
+            if exc.errno == errno.EPIPE:  # a reader that stopped (| head): click ends quietly
                 raise
-
             reason, code = os_reason(exc)
             where = shown(exc.filename) if exc.filename else "sortie standard"
             click.echo(f"Erreur : {where} : écriture ou lecture impossible : {reason}.", err=True)

@@ -10,6 +10,7 @@ standard streams that never end in a traceback.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import IO, Any
@@ -57,8 +58,7 @@ def finish(code: object) -> object:
             sys.stdout.flush()
     except (OSError, ValueError) as exc:
         _silence_stdout()
-        errno_code = getattr(exc, "errno", None)
-        if errno_code != 32:  # a reader that stopped (| head) is not an error worth a message
+        if getattr(exc, "errno", None) != errno.EPIPE:  # a reader that stopped (| head): no message
             _say("Erreur : sortie standard : écriture impossible (disque plein ou sortie fermée).")
             return 3
     return code
