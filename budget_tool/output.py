@@ -198,6 +198,8 @@ def output_path(target: Path | str) -> Iterator[Path]:
     keep = False
     try:
         yield temporary
+        if not is_stdout(target):
+            _flush(temporary)  # a full disk shows here, before any output is renamed
         if _staged:
             _staged[-1].append((temporary, target))
             keep = True
@@ -235,10 +237,13 @@ def _temporary_beside(path: Path) -> Path:
     return Path(name)
 
 
-def _commit(temporary: Path, target: Path) -> None:
+def _flush(temporary: Path) -> None:
     with temporary.open("rb+") as written:
         os.fsync(written.fileno())
     os.chmod(temporary, _file_mode())  # mkstemp makes it private: give it the usual mode
+
+
+def _commit(temporary: Path, target: Path) -> None:
     check_target(target)  # it may have become a link or a device meanwhile
     os.replace(temporary, target)
 
