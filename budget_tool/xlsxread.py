@@ -124,6 +124,7 @@ class _Parts:
         self.package = package
         self.date1904 = package.date1904
         self.strings = self._shared_strings()
+        self.style_count = 1  # openpyxl's default when there is no styles part
         self.date_styles = self._date_styles()
 
     def _root(self, name: str):
@@ -152,9 +153,11 @@ class _Parts:
             int(f.get("numFmtId", "0")): f.get("formatCode", "")
             for f in styles.iter(f"{MAIN}numFmt")
         }
-        cell_xfs = styles.find(f"{MAIN}cellXfs")
+        found = styles.find(f"{MAIN}cellXfs")
+        cell_xfs = list(found) if found is not None else []
+        self.style_count = max(len(cell_xfs), 1)
         dates = set()
-        for index, xf in enumerate(cell_xfs if cell_xfs is not None else []):
+        for index, xf in enumerate(cell_xfs):
             number = int(xf.get("numFmtId", "0"))
             if (
                 number in custom
@@ -219,6 +222,7 @@ def _read_sheet(source, name: str, sheet: RawSheet, parts: _Parts) -> None:
 
 def _cell(element, ref: str, parts: _Parts, shared: dict[str, tuple[str, str]]) -> RawCell:
     kind = element.get("t", "n")
+    style = _style(element, parts)
     formula = _formula(element.find(f"{MAIN}f"), ref, shared)
     value_element = element.find(f"{MAIN}v")
     text = value_element.text if value_element is not None else None
@@ -236,11 +240,28 @@ def _cell(element, ref: str, parts: _Parts, shared: dict[str, tuple[str, str]]) 
     elif kind == "d":
         value = _iso_date(text)
     else:
-        value = _number(text, int(element.get("s", "0")), parts)
+        value = _number(text, style, parts)
     if formula is not None:
         return RawCell(formula, value, kind == "e")
     value = None if value == "" else value  # an empty string is an empty cell, as for openpyxl
     return RawCell(value, value, kind == "e")
+
+
+def _style(element, parts: _Parts) -> int:
+    """The cell's format number; one the workbook does not define is a damaged file (Excel
+    repairs it, openpyxl cannot open it: the annotated copy would fail)."""
+    text = element.get("s")
+    if text is None:
+        return 0
+    try:
+        index = int(text)
+    except ValueError:
+        raise CellProblem(f"a un format invalide (« {text[:20]} »)") from None
+    if not 0 <= index < parts.style_count:
+        raise CellProblem(
+            f"a le format n° {index}, absent du classeur ({parts.style_count} formats)"
+        )
+    return index
 
 
 def _shared_string(text: str, parts: _Parts) -> str:

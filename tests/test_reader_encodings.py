@@ -197,6 +197,22 @@ def test_a_shared_string_index_out_of_range_is_refused_naming_the_cell(tmp_path)
     assert digest(variant) == before and not (tmp_path / "a.xlsx").exists()
 
 
+def test_a_format_the_workbook_does_not_define_is_refused_naming_the_cell(tmp_path):
+    """openpyxl (the annotated copy) cannot open such a file: check refuses it as well."""
+    variant = hostile.edit_sheet(
+        ANNEXE3, tmp_path / "format.xlsx", "Volet 1",
+        lambda xml: xml.replace(b'<c r="A12" s="4"', b'<c r="A12" s="999"', 1),
+    )  # fmt: skip
+    for extra in ([], ["--annotate", str(tmp_path / "a.xlsx")]):
+        result = subprocess.run(
+            [sys.executable, "-m", "budget_tool", "check", str(variant), *extra],
+            capture_output=True, check=False,
+        )  # fmt: skip
+        out = (result.stdout + result.stderr).decode("utf-8")
+        assert result.returncode == 3 and "'Volet 1'!A12" in out and "format n° 999" in out
+    assert not (tmp_path / "a.xlsx").exists()
+
+
 def test_an_unreadable_iso_date_is_refused_naming_the_cell(tmp_path):
     variant = hostile.edit_sheet(
         ANNEXE3, tmp_path / "date.xlsx", "Volet 1",
