@@ -287,3 +287,18 @@ def test_a_target_that_became_a_link_meanwhile_is_not_replaced(tmp_path):
         target.symlink_to(elsewhere)  # swapped in while we were writing
     assert target.is_symlink() and elsewhere.read_bytes() == b"intact"
     assert leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------- inputs that are no files
+@pytest.mark.parametrize("command", ["generate", "check"])
+def test_a_fifo_or_device_as_allocations_csv_is_refused_without_reading_it(tmp_path, command):
+    fifo = tmp_path / "allocations.csv"
+    os.mkfifo(fifo)
+    for source in (fifo, Path("/dev/zero")):
+        args = ["--allocations", source]
+        args += ["-o", tmp_path / "g"] if command == "generate" else [CLEAN]
+        result = run(command, *args, timeout=60)  # reading either would block or never end
+        out = text(result)
+        assert result.returncode == 2 and "pas un fichier CSV ordinaire" in out
+        assert str(source.name) in out
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
