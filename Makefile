@@ -7,9 +7,13 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: install demo test lint format golden samples docs bench clean
 
 $(STAMP): pyproject.toml
+	@echo "Installation de budget-tool et de ses dépendances dans $(VENV)/ (une à deux minutes)…"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/budget-tool --version >/dev/null
+	@echo "budget-tool $$($(BIN)/budget-tool --version | cut -d' ' -f2) est installé et répond."
+	@echo "Lancez-le avec $(BIN)/budget-tool --help (ou source $(BIN)/activate), ou essayez make demo."
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -18,7 +22,7 @@ demo: $(STAMP)
 	@bash samples/demo.sh $(BIN)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 lint: $(STAMP)
 	$(BIN)/ruff check budget_tool tests samples bench
@@ -42,4 +46,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

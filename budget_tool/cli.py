@@ -7,14 +7,18 @@ exit code. Heavy libraries (openpyxl, xlsxwriter, pandas) are imported inside th
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from budget_tool import __version__
+from budget_tool import __version__, clickfr, terminal
 from budget_tool.errors import BudgetToolError
+from budget_tool.names import shown
 
+clickfr.install()  # before the commands are declared: click.Path names its kind when built
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -27,7 +31,8 @@ class _FrenchFormatter(click.HelpFormatter):
         super().write_usage(prog, args, prefix or "Utilisation : ")
 
     def write_heading(self, heading: str) -> None:
-        super().write_heading(self.HEADINGS.get(heading, heading))
+        heading = self.HEADINGS.get(heading, heading)
+        self.write(f"{'':>{self.current_indent}}{heading} :\n")  # French spacing
 
 
 class _FrenchContext(click.Context):
@@ -42,6 +47,21 @@ class _Command(click.Command):
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         return _french_help(click.Command.get_help_option(self, ctx))
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """A file whose name starts with « - » is taken for an option: say how to name it."""
+        given = list(args)  # click's parser consumes the list
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            named = [a for a in given if a.startswith("-") and a != "-" and os.path.lexists(a)]
+            if named:
+                raise click.UsageError(
+                    f"{exc.message} « {shown(named[0])} » est un fichier ? Écrivez "
+                    f"« ./{shown(named[0])} », ou « -- » avant les noms de fichiers.",
+                    ctx,
+                ) from exc
+            raise
+
 
 def _french_help(option: click.Option | None) -> click.Option | None:
     if option is not None:
@@ -55,15 +75,48 @@ class _Group(click.Group):
     command_class = _Command
     context_class = _FrenchContext
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("subcommand_metavar", "COMMANDE [ARGUMENTS]...")
+        super().__init__(*args, **kwargs)
+
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         return _french_help(click.Command.get_help_option(self, ctx))
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        """Streams made safe first (closed, non-UTF-8); a failing standard output ends in a
+        French message, never a traceback (``terminal.py``)."""
+        terminal.prepare_streams()
+        try:
+            result = super().main(*args, **kwargs)
+        except SystemExit as exc:
+            sys.exit(terminal.finish(exc.code))
+        return result
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except BudgetToolError as exc:
-            click.echo(f"Erreur : {exc}", err=True)
+            click.echo(f"Erreur : {shown(str(exc))}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # a last net: any file-system error, in French, no traceback
+            from budget_tool.output import os_reason
+
+            if exc.errno == errno.EPIPE:  # a reader that stopped (| head): click ends quietly
+                raise
+            reason, code = os_reason(exc)
+            where = shown(exc.filename) if exc.filename else "sortie standard"
+            click.echo(f"Erreur : {where} : écriture ou lecture impossible : {reason}.", err=True)
+            sys.exit(code)
+
+
+class _OutputFile(click.Path):
+    """An output file: a Path, or the string « - » for standard output (``./-`` is a file)."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        return "-" if value == "-" else super().convert(value, param, ctx)
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
@@ -178,11 +231,17 @@ def generate(
             "indiquez --departement CODE (avec les plafonds) ou --allocations FICHIER.csv."
         )
     for path in generate_many(all_params, out_dir, force=force, version=modele):
-        click.echo(f"Écrit : {path}")
+        click.echo(f"Écrit : {shown(path)}")
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    metavar="FICHIER...",
+    type=click.Path(readable=False, path_type=Path),  # an unreadable file: refused, code 3
+)
 @click.option(
     "--format",
     "-f",
@@ -199,7 +258,7 @@ def generate(
 )
 @click.option(
     "--annotate",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_OutputFile(),
     help="Écrit une copie du classeur avec chaque constat en commentaire sur sa cellule (un seul fichier contrôlé).",
 )
 @click.option(
@@ -232,18 +291,25 @@ def check(files, fmt, strict, annotate, color, allocations) -> None:
 
     if annotate and len(files) != 1:
         raise UsageError("--annotate s'utilise avec un seul fichier.")
+    if annotate:
+        from budget_tool.annotate import copy_suffix
+        from budget_tool.output import check_target
+
+        check_target(annotate)  # a device, FIFO or link: refused before any work
+        copy_suffix(files[0], annotate)
     official = _allocations(allocations)
     reports = [check_file(path, allocations=official) for path in files]
-    colour = color if color is not None else sys.stdout.isatty()
+    to_stderr = annotate == "-"  # the copy takes standard output
+    colour = terminal.use_colour(color, sys.stderr if to_stderr else sys.stdout)
     if fmt == "json":
-        click.echo(to_json(reports))
+        click.echo(to_json(reports), err=to_stderr)
     else:
-        click.echo("\n\n".join(to_text(report, colour) for report in reports))
+        click.echo("\n\n".join(to_text(report, colour) for report in reports), err=to_stderr)
     if annotate and reports[0].refused is None:
         from budget_tool.annotate import annotate as write_annotated
 
         write_annotated(reports[0], annotate)
-        click.echo(f"Copie annotée écrite : {annotate}", err=True)
+        click.echo(f"Copie annotée écrite : {shown(annotate)}", err=True)
     sys.exit(max(report.exit_code(strict) for report in reports))
 
 
@@ -282,13 +348,19 @@ def rules(fmt) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "inputs",
+    nargs=-1,
+    required=True,
+    metavar="FICHIER_OU_DOSSIER...",
+    type=click.Path(readable=False, path_type=Path),  # an unreadable file: refused, code 3
+)
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_OutputFile(),
     required=True,
-    help="Classeur de synthèse à écrire (.xlsx).",
+    help="Classeur de synthèse à écrire (.xlsx ; « - » : sortie standard).",
 )
 @click.option(
     "--csv",
@@ -299,8 +371,8 @@ def rules(fmt) -> None:
 @click.option(
     "--json",
     "json_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Fichier JSON avec toutes les tables.",
+    type=_OutputFile(),
+    help="Fichier JSON avec toutes les tables (« - » : sortie standard).",
 )
 @click.option(
     "--keep-going",
@@ -322,7 +394,18 @@ def rules(fmt) -> None:
     type=int,
     help="Année à consolider quand les fichiers en mêlent plusieurs (les autres sont écartés).",
 )
-def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet, allocations, year) -> None:
+@click.option(
+    "--csv-separateur",
+    "csv_sep",
+    type=click.Choice([";", ","]),
+    default=";",
+    show_default=True,
+    help="Séparateur des CSV : « ; » pour Excel et LibreOffice en français (virgule décimale), "
+    "« , » pour les scripts (point décimal).",
+)
+def consolidate(
+    inputs, output, csv_dir, json_path, keep_going, quiet, allocations, year, csv_sep
+) -> None:
     """Consolide les annexes reçues des départements d'une région (fichiers ou dossiers).
 
     Chaque fichier est contrôlé comme par « check » ; annexes 2 et 3 d'un même département sont
@@ -341,36 +424,55 @@ def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet, allocatio
     from functools import partial
 
     from budget_tool.consolidation import consolidate as run
-    from budget_tool.summary import to_json, write_csv, write_summary
+    from budget_tool.summary import CSV_TABLES, to_json, write_csv, write_summary
 
-    csv_names = ("synthese", "anomalies", "lignes", "fichiers")
     outputs = [p for p in (output, json_path) if p] + [
-        csv_dir / f"{n}.csv" for n in csv_names if csv_dir
+        csv_dir / f"{n}.csv" for n in CSV_TABLES if csv_dir
     ]
     run = partial(run, year=year)
+    _check_outputs([p for p in (output, json_path) if p], csv_dir, CSV_TABLES)
     result = _run_with_progress(run, inputs, outputs, quiet, _allocations(allocations))
     if result.refused and not keep_going:
         for item in result.refused:
-            click.echo(f"Refusé : {item.path} : {item.reason}", err=True)
+            click.echo(f"Refusé : {shown(item.path)} : {shown(item.reason)}", err=True)
         click.echo(
             "Rien n'a été écrit. Corrigez ou retirez ces fichiers, ou relancez avec --keep-going.",
             err=True,
         )
         sys.exit(3)
-    write_summary(result, output)
-    if csv_dir:
-        write_csv(result, csv_dir)
-    if json_path:
-        from budget_tool.atomic import write_bytes_atomic
+    from budget_tool.output import staged, write_text
 
-        write_bytes_atomic(json_path, to_json(result).encode("utf-8"))
+    written = [output]
+    with staged():  # all outputs or none: a full disk on the last one leaves none half done
+        write_summary(result, output)
+        if csv_dir:
+            written += write_csv(result, csv_dir, csv_sep)
+        if json_path:
+            write_text(json_path, to_json(result))
+            written.append(json_path)
     if not quiet:
-        _say_consolidation(result, output)
+        _say_consolidation(result, written, err="-" in outputs)
     sys.exit(3 if result.refused else 0)
 
 
+def _check_outputs(files: list[Path], csv_dir: Path | None, tables) -> None:
+    """Every output refused before any work if it is a device, FIFO, link or folder; at most
+    one of them on standard output (``-``). A CSV folder that does not exist yet is created."""
+    from budget_tool.errors import UsageError
+    from budget_tool.output import check_target
+
+    if files.count("-") > 1:  # type: ignore[arg-type]
+        raise UsageError("une seule sortie peut aller sur la sortie standard (« - »).")
+    if csv_dir is not None and csv_dir.is_dir():
+        files = files + [csv_dir / f"{name}.csv" for name in tables]
+    elif csv_dir is not None and (csv_dir.exists() or csv_dir.is_symlink()):
+        raise UsageError(f"{shown(csv_dir)} : --csv attend un dossier ; rien n'a été écrit.")
+    for path in files:
+        check_target(path)
+
+
 def _run_with_progress(run, inputs, outputs, quiet, allocations):
-    if quiet or not sys.stderr.isatty():
+    if quiet or not terminal.is_terminal(sys.stderr) or terminal.plain_terminal():
         return run(inputs, outputs=outputs, allocations=allocations)
     with click.progressbar(length=0, label="Contrôle des fichiers", file=sys.stderr) as bar:
 
@@ -381,15 +483,17 @@ def _run_with_progress(run, inputs, outputs, quiet, allocations):
         return run(inputs, progress=step, outputs=outputs, allocations=allocations)
 
 
-def _say_consolidation(result, output) -> None:
+def _say_consolidation(result, written: list, err: bool = False) -> None:
     statuses: dict[str, int] = {}
     for item in result.files:
         statuses[item.status] = statuses.get(item.status, 0) + 1
     counts = ", ".join(
         f"{n} {status}{'s' if n > 1 else ''}" for status, n in sorted(statuses.items())
     )
-    click.echo(f"Fichiers : {counts}.")
+    click.echo(f"Fichiers : {counts}.", err=err)
     for item in result.files:
         if item.status != "retenu":
-            click.echo(f"  {item.status} : {item.path.name} ({item.reason})")
-    click.echo(f"Synthèse écrite : {output}")
+            click.echo(f"  {item.status} : {shown(item.path.name)} ({shown(item.reason)})", err=err)
+    click.echo(f"Synthèse écrite : {shown(written[0])}", err=err)
+    for path in written[1:]:
+        click.echo(f"Écrit : {shown(path)}", err=err)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from budget_tool.checker import check
 from budget_tool.errors import UsageError
 from budget_tool.findings import Finding, Severity, finding
+from budget_tool.names import shown
 from budget_tool.plan import Parameters
 from budget_tool.report import Report
 
@@ -59,12 +60,17 @@ def discover(inputs: Iterable[Path]) -> list[InputFile]:
     found: list[InputFile] = []
     for item in inputs:
         item = Path(item)
-        if item.is_dir():
-            found += [_classify(p) for p in sorted(item.rglob("*")) if p.is_file()]
-        elif item.exists():
-            found.append(_classify(item))
-        else:
-            raise UsageError(f"{item} : fichier ou dossier introuvable.")
+        try:
+            if item.is_dir():
+                found += [_classify(p) for p in sorted(item.rglob("*")) if p.is_file()]
+            elif item.exists():
+                found.append(_classify(item))
+            else:
+                raise UsageError(f"{shown(item)} : fichier ou dossier introuvable.")
+        except OSError as exc:  # name too long, folder not readable...
+            from budget_tool.output import os_reason
+
+            raise UsageError(f"{shown(item)} : lecture impossible : {os_reason(exc)[0]}.") from exc
     return found
 
 

@@ -32,6 +32,8 @@ class WorkbookRefused(BudgetToolError):
     exit_code = 3
 
     def __init__(self, path: object, reason: str) -> None:
+        from budget_tool.names import shown
+
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"{self.path} : {reason}")
+        super().__init__(f"{shown(path)} : {reason}")

@@ -15,10 +15,11 @@ from pathlib import Path
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from budget_tool import expr
-from budget_tool.atomic import atomic_path
 from budget_tool.errors import UsageError
 from budget_tool.fill import LineValues, input_getter
 from budget_tool.layout import build_plan, column_index
+from budget_tool.names import shown
+from budget_tool.output import check_target, ensure_folder, output_path, staged
 from budget_tool.paper import MARGINS, page_breaks, paper_code
 from budget_tool.plan import FORMULA, INPUT, Cell, Parameters, SheetPlan, WorkbookPlan, compute
 from budget_tool.spec import Template
@@ -77,15 +78,20 @@ def generate_many(
             jobs.append(
                 (build_plan(template, params), Path(out_dir) / output_name(template, params))
             )
-    existing = [str(target) for _plan, target in jobs if target.exists()]
+    if Path(out_dir).is_dir():  # a missing folder is created below
+        for _plan, target in jobs:
+            check_target(target)  # a device, FIFO or link in the way: refused before writing
+    existing = [shown(target) for _plan, target in jobs if target.exists()]
     if existing and not force:
-        shown = ", ".join(existing[:3]) + (" …" if len(existing) > 3 else "")
+        listed = ", ".join(existing[:3]) + (" …" if len(existing) > 3 else "")
         raise UsageError(
-            f"fichier(s) déjà présent(s) : {shown} ; un classeur rempli ne doit pas être écrasé "
+            f"fichier(s) déjà présent(s) : {listed} ; un classeur rempli ne doit pas être écrasé "
             "(choisissez un autre dossier, ou --force pour remplacer)."
         )
-    for plan, target in jobs:
-        write_workbook(plan, target)
+    ensure_folder(out_dir)
+    with staged():  # every file or none (a full disk half-way leaves no pair incomplete)
+        for plan, target in jobs:
+            write_workbook(plan, target)
     return [target for _plan, target in jobs]
 
 
@@ -94,7 +100,7 @@ def write_workbook(plan: WorkbookPlan, target: Path, lines: LineValues | None = 
     (every cached result then matches the inputs)."""
     inputs = input_getter(plan, lines or {})
     values = compute(plan, inputs)
-    with atomic_path(target) as temporary:
+    with output_path(target) as temporary:
         _Writer(plan, values, temporary, inputs).write()
 
 

@@ -36,11 +36,13 @@ def convert(
     *,
     recalc: bool = True,
     timeout: float = 300,
+    infilter: str | None = None,
 ) -> list[Path]:
     """Convert ``files`` with one LibreOffice process; returns the converted paths.
 
     ``target`` is a ``--convert-to`` filter such as ``xlsx``, ``pdf`` or ``csv``. With ``recalc``
     every formula is recalculated on loading, as a user who presses Ctrl+Shift+F9 would.
+    ``infilter`` opens the files with an import filter, e.g. a CSV as a French user would.
     """
     executable = soffice()
     if executable is None:
@@ -56,6 +58,7 @@ def convert(
             f"-env:UserInstallation={Path(profile).as_uri()}",
             "--headless",
             "--norestore",
+            *([f"--infilter={infilter}"] if infilter else []),
             "--convert-to",
             target,
             "--outdir",

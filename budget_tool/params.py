@@ -77,12 +77,37 @@ def build_parameters(allocation: Allocation, year: int, where: str = "") -> Para
     )
 
 
+_MAX_CSV_BYTES = 10 * 1024 * 1024  # 101 départements take a few kilobytes
+
+
+def _read_csv_text(path: Path) -> str:
+    """The CSV's text; a FIFO or device (which could block or never end), a huge or unreadable
+    file is refused in French, naming the file."""
+    import stat
+
+    from budget_tool.names import shown
+
+    try:
+        info = Path(path).stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_CSV_BYTES:
+            raise UsageError(
+                f"{shown(path)} : ce n'est pas un fichier CSV ordinaire (dossier, périphérique, "
+                "tube, ou plus de 10 Mo)."
+            )
+        return Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{shown(path)} : fichier illisible (pas en UTF-8 : enregistrez-le en « CSV UTF-8 »)."
+        ) from exc
+    except OSError as exc:
+        from budget_tool.output import os_reason
+
+        raise UsageError(f"{shown(path)} : fichier illisible ({os_reason(exc)[0]}).") from exc
+
+
 def read_allocations(path: Path, year: int) -> list[Parameters]:
     """Every row of an allocations CSV (``;`` or ``,`` separated, UTF-8 with or without BOM)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} : fichier illisible ({exc.__class__.__name__}).") from exc
+    text = _read_csv_text(path)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise UsageError(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import posixpath
 import re
 import stat
 import zipfile
@@ -31,6 +30,7 @@ from xml.parsers.expat import ExpatError
 from zipfile import ZipInfo
 
 from budget_tool.errors import WorkbookRefused
+from budget_tool.package import Package, PackageProblem, locate
 
 PathLike = str | os.PathLike[str]
 MB = 1024 * 1024
@@ -48,10 +48,10 @@ def scanned_as_xml(name: str) -> bool:
     return not _NOT_XML.search(name.lower())
 
 
-_CONTENT_TYPES, _WORKBOOK_RELS = "[Content_Types].xml", "xl/_rels/workbook.xml.rels"
-_REQUIRED_PARTS = (_CONTENT_TYPES, "xl/workbook.xml", _WORKBOOK_RELS)
+_CONTENT_TYPES, _PACKAGE_RELS = "[Content_Types].xml", "_rels/.rels"
+# The only two fixed names of a package; every other part is found by relationships (package.py).
+_REQUIRED_PARTS = (_CONTENT_TYPES, _PACKAGE_RELS)
 _OPENDOCUMENT = b"application/vnd.oasis.opendocument"
-_EXTERNAL_LINK = re.compile(r"xl/externalLinks/[^/]+\.xml", re.IGNORECASE)
 
 _SAVE_AS = "enregistrez-le au format « Classeur Excel (.xlsx) » puis renvoyez-le"
 _MESSAGES = {
@@ -78,6 +78,9 @@ _MESSAGES = {
     "part": "partie obligatoire « {name} » absente : ce n'est pas un classeur .xlsx complet "
     "(fichier endommagé ou archive renommée)",
     "sheet": "la feuille « {name} » est déclarée mais absente du fichier : classeur incomplet",
+    "strict": "classeur enregistré au format « Classeur Strict Open XML » (norme ISO 29500 "
+    "stricte), que budget-tool ne lit pas : ouvrez-le dans Excel, Fichier > Enregistrer sous… > "
+    "Type « Classeur Excel (*.xlsx) », puis renvoyez-le",
     "content_size": "contenu décompressé trop volumineux (maximum {entry} par partie, {total} au "
     "total ; bombe zip probable) : classeur refusé",
     "ratio": "taux de compression anormal pour « {name} » (bombe zip probable) : classeur refusé",
@@ -188,7 +191,7 @@ def _check_bytes(path: PathLike, data: bytes, digest: str, limits: Limits) -> Pr
             _check_package_kind(path, archive, names)
             _check_directory(path, infos, limits)
             macro_type, oversized, ranged = _scan_entries(path, data, infos, limits)
-            _check_sheet_parts(path, archive, names)
+            package = _check_package(path, archive)
             oversized.update(_expanded_ranges(archive, ranged, limits))
             if oversized:
                 _refuse_oversized(path, archive, oversized, limits)
@@ -196,7 +199,7 @@ def _check_bytes(path: PathLike, data: bytes, digest: str, limits: Limits) -> Pr
         raise
     except Exception as exc:
         raise WorkbookRefused(path, _reason_for(exc)) from exc
-    return _summary(names, macro_type, digest)
+    return _summary(package, macro_type, digest)
 
 
 def _check_kind(path: PathLike, data: bytes, limits: Limits) -> None:
@@ -260,17 +263,14 @@ def _check_running(
         _refuse(path, "ratio", name=_printable(name))
 
 
-def _check_sheet_parts(path: PathLike, archive: zipfile.ZipFile, names: set[str]) -> None:
-    """Refuse a sheet declared but absent: openpyxl would silently skip it (lost data)."""
-    from defusedxml.ElementTree import fromstring
-
-    for rel in fromstring(archive.read(_WORKBOOK_RELS), forbid_dtd=True).iter():
-        kind, target = rel.get("Type") or "", rel.get("Target") or ""
-        if rel.get("TargetMode") == "External" or not kind.endswith(("/worksheet", "/chartsheet")):
-            continue
-        part = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-        if part not in names:
-            _refuse(path, "sheet", name=_printable(part))
+def _check_package(path: PathLike, archive: zipfile.ZipFile) -> Package:
+    """Find the workbook and its sheets by relationships, as a spreadsheet does (package.py);
+    refuse a Strict Open XML workbook, a package that is no workbook, a sheet declared but
+    absent (openpyxl would silently skip it: lost data). Every part is scanned by now."""
+    try:
+        return locate(archive)
+    except PackageProblem as problem:
+        _refuse(path, problem.key, name=_printable(problem.name))
 
 
 def _refuse_oversized(
@@ -286,29 +286,19 @@ def _refuse_oversized(
 
 
 def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
-    """{sheet part: sheet title} from xl/workbook.xml and its relationships; {} if unreadable."""
-    from defusedxml.ElementTree import fromstring
+    """{sheet part: sheet title}, found by relationships; {} if unreadable."""
+    from budget_tool.package import locate
 
     try:
-        parts = {}
-        for rel in fromstring(archive.read(_WORKBOOK_RELS), forbid_dtd=True).iter():
-            target = rel.get("Target") or ""
-            part = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-            parts[rel.get("Id")] = part
-        titles = {}
-        for sheet in fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True).iter():
-            rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-            if sheet.tag.endswith("}sheet") and rel_id in parts:
-                titles[parts[rel_id]] = sheet.get("name", "")
-        return titles
+        return {part: name for name, _state, part, _chart in locate(archive).sheets}
     except Exception:  # only for a nicer message: the part name will do
         return {}
 
 
-def _summary(names: set[str], macro_type: bool, digest: str) -> Precheck:
-    """Macros and external links are accepted, but reported in French."""
-    macro = macro_type or "xl/vbaProject.bin" in names
-    links = tuple(sorted(n for n in names if _EXTERNAL_LINK.fullmatch(n)))
+def _summary(package: Package, macro_type: bool, digest: str) -> Precheck:
+    """Macros and external links (found by relationships) are accepted, but reported."""
+    macro = macro_type or package.macros
+    links = tuple(sorted(set(package.external_links)))
     notes = [_MACRO_WARNING] if macro else []
     if links:
         notes.append(_LINKS_WARNING.format(count=len(links)))

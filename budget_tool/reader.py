@@ -57,8 +57,12 @@ def read_workbook(
 
 def _identify(path: Path, book: RawWorkbook, folder: Path) -> tuple[Template, str]:
     """The template, in the version named in a sheet's identification block
-    ("budget-tool annexe-2 v2024.1"): each workbook is read with the template it was made from."""
-    for sheet in book.sheets.values():
+    ("budget-tool annexe-2 v2024.2"): each workbook is read with the template it was made from.
+    Sheets are found by name, not position: a synthesis sheet (where the identification is
+    read) is looked at first, wherever the user moved it."""
+    synthesis = {load_template(tid, None, folder).synthesis.sheet for tid in ANNEXES}
+    ordered = sorted(book.sheets.values(), key=lambda sheet: sheet.name not in synthesis)
+    for sheet in ordered:
         for row in range(15):
             value = sheet.cells[(row, 1)].raw if (row, 1) in sheet.cells else None
             match = _MODEL.fullmatch(value.strip()) if isinstance(value, str) else None
@@ -94,7 +98,14 @@ def _parameters(path, template: Template, book: RawWorkbook, ident_sheet: str):
     code_match = _CODE.match(ident.get("departement", ""))
     year_match = _PERIOD.search(ident.get("periode", ""))
     if not code_match or not year_match or int(year_match.group(3)) == 0:  # no year 0 in dates
-        raise WorkbookRefused(path, "bloc d'identification illisible (département ou période).")
+        key = "departement" if not code_match else "periode"
+        where = CellRef(ident_sheet, *probe.synthesis.anchors[f"ident.{key}"])
+        what = "le département (« 23 - Creuse »)" if key == "departement" else "la période"
+        raise WorkbookRefused(
+            path,
+            f"bloc d'identification illisible : la cellule {where} devrait contenir {what} "
+            "tel que le classeur transmis l'indiquait.",
+        )
     try:
         departement = lookup(code_match.group(1))
     except BudgetToolError as exc:

@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from budget_tool.findings import Finding, Severity
+from budget_tool.names import shown as one_line
+from budget_tool.names import valid_text
 from budget_tool.numbers import format_euros, money_text, show_number
 from budget_tool.sanitize import clean_text
 
@@ -86,7 +88,7 @@ class Report:
     def as_dict(self) -> dict[str, object]:
         return {
             "schema": SCHEMA_VERSION,
-            "file": str(self.path),
+            "file": valid_text(str(self.path)),
             "sha256": self.sha256,
             "status": self.status(),
             "refused": self.refused,
@@ -143,9 +145,9 @@ def to_text(report: Report, colour: bool = False) -> str:
     def paint(text: str, severity: Severity) -> str:
         return click.style(text, fg=_COLOURS[severity], bold=True) if colour else text
 
-    lines = [f"Fichier : {report.path}"]
+    lines = [f"Fichier : {one_line(report.path)}"]  # a name cannot fake a report line
     if report.refused is not None:
-        lines.append(paint(f"  REFUSÉ : {clean_text(report.refused)}", Severity.ERREUR))
+        lines.append(paint(f"  REFUSÉ : {one_line(clean_text(report.refused))}", Severity.ERREUR))
         return "\n".join(lines)
     lines.append(
         f"  {report.annexe} v{report.template_version} · {report.departement} - {report.departement_nom} · {report.year}"
@@ -168,12 +170,12 @@ def to_text(report: Report, colour: bool = False) -> str:
     ):
         by_sheet[item.where.sheet if item.where else "Classeur"].append(item)
     for sheet, items in by_sheet.items():
-        lines.append(f"  [{sheet}]")
+        lines.append(f"  [{one_line(sheet)}]")
         for item in items:
             place = item.where.address if item.where and item.where.address else "-"
             article = f" (art. {item.article})" if item.article else ""
             lines.append(
-                f"    {paint(_LABELS[item.severity], item.severity)} {place} {item.code} : {clean_text(item.message)}{article}"
+                f"    {paint(_LABELS[item.severity], item.severity)} {place} {item.code} : {one_line(clean_text(item.message))}{article}"
             )
     lines.append(
         f"  Résumé : {report.count(Severity.ERREUR)} erreur(s), {report.count(Severity.AVERTISSEMENT)} "

@@ -74,7 +74,11 @@ def assert_defused() -> None:
 
 
 def load_workbook(
-    path: PathLike, limits: Limits = DEFAULT_LIMITS, *, data_only: bool = False
+    path: PathLike,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    data_only: bool = False,
+    keep_vba: bool = False,
 ) -> tuple[Workbook, Precheck]:
     """Precheck then load a workbook; any failure becomes WorkbookRefused (French reason).
 
@@ -83,12 +87,14 @@ def load_workbook(
     judged on its bytes).  ``read_only=True`` is never used: openpyxl's ReadOnlyWorksheet takes
     ``max_row`` from the sheet's ``<dimension ref>`` (``_get_size``) and ``_cells_by_row`` stops
     at ``idx > max_row``, so a stale or forged <dimension> silently drops the last rows.
-    ``keep_vba=False``: macros are never kept; ``keep_links=True``: links are kept and reported.
+    ``keep_vba=False`` by default: macros are not kept (never run in any case); an annotated copy
+    of an .xlsm passes ``keep_vba=True`` so that it stays a valid macro workbook.
+    ``keep_links=True``: links are kept and reported.
     """
     assert_defused()
     data, digest = _read_file(path, limits)
     checked = _check_bytes(path, data, digest, limits)
-    return _openpyxl_load(path, data, data_only), checked
+    return _openpyxl_load(path, data, data_only, keep_vba), checked
 
 
 def load_raw(path: PathLike, limits: Limits = DEFAULT_LIMITS) -> tuple[RawWorkbook, Precheck]:
@@ -98,12 +104,19 @@ def load_raw(path: PathLike, limits: Limits = DEFAULT_LIMITS) -> tuple[RawWorkbo
     This is what ``check`` and ``consolidate`` use; openpyxl is kept for writing annotated
     copies. Every failure becomes a French refusal, like ``load_workbook``'s.
     """
-    from budget_tool.xlsxread import OutOfSheet, read_xlsx
+    from budget_tool.refs import CellRef
+    from budget_tool.xlsxread import CellProblem, OutOfSheet, read_xlsx
 
     data, digest = _read_file(path, limits)
     checked = _check_bytes(path, data, digest, limits)
     try:
         return read_xlsx(data), checked
+    except CellProblem as exc:
+        raise WorkbookRefused(
+            path,
+            f"la cellule {CellRef(exc.sheet, exc.row, exc.col)} {exc.reason} : fichier fabriqué "
+            "ou endommagé, demandez un nouvel envoi du classeur",
+        ) from exc
     except OutOfSheet as exc:
         raise WorkbookRefused(
             path,
@@ -114,18 +127,23 @@ def load_raw(path: PathLike, limits: Limits = DEFAULT_LIMITS) -> tuple[RawWorkbo
         raise WorkbookRefused(path, _reason_for(exc)) from exc
 
 
-def _openpyxl_load(path: PathLike, data: bytes, data_only: bool) -> Workbook:
+def _openpyxl_load(
+    path: PathLike, data: bytes, data_only: bool, keep_vba: bool = False
+) -> Workbook:
     """Parse checked bytes; openpyxl's English warnings are not meant for finance officers."""
     import openpyxl
 
+    from budget_tool.package import with_fixed_style_names
+
     try:
+        data = with_fixed_style_names(data)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
             return openpyxl.load_workbook(
                 io.BytesIO(data),
                 read_only=False,
                 data_only=data_only,
-                keep_vba=False,
+                keep_vba=keep_vba,
                 keep_links=True,
             )
     except Exception as exc:  # every failure on a hostile file must become a French refusal

@@ -12,10 +12,11 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from budget_tool.atomic import atomic_path, write_bytes_atomic
 from budget_tool.consolidation import OUTPUT_MARKER, Consolidation
+from budget_tool.names import valid_text
 from budget_tool.numbers import decimal_text
-from budget_tool.sanitize import clean_text, csv_cell
+from budget_tool.output import ensure_folder, output_path
+from budget_tool.sanitize import clean_text
 from budget_tool.tables import MONEY_COLUMNS, SYNTHESE_HEADERS
 from budget_tool.templates import ANNEXES, load_template
 
@@ -32,11 +33,12 @@ WIDTHS = {
 }
 
 
-def write_summary(result: Consolidation, target: Path) -> Path:
+def write_summary(result: Consolidation, target: Path | str) -> Path | str:
+    """The summary workbook; ``target`` is a path, or « - » for standard output."""
     import xlsxwriter
 
-    target = Path(target)
-    with atomic_path(target) as temporary:
+    target = target if target == "-" else Path(target)
+    with output_path(target) as temporary:
         book = xlsxwriter.Workbook(
             str(temporary),
             {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
@@ -282,33 +284,37 @@ def _missing(value) -> bool:
     return type(value).__name__ == "NAType"
 
 
-def write_csv(result: Consolidation, folder: Path) -> list[Path]:
-    """One CSV per table (UTF-8, comma, decimal point): for scripts, not for display."""
-    import csv
-    import io
+CSV_TABLES = ("synthese", "anomalies", "lignes", "fichiers")
 
+
+def write_csv(result: Consolidation, folder: Path, sep: str = ";") -> list[Path]:
+    """One CSV per table, for French spreadsheets (``csvout``: « ; », decimal comma, UTF-8 with
+    BOM, texts neutralised); ``sep=","`` for scripts (decimal point)."""
+    from budget_tool.csvout import write_csv_file
+
+    folder = ensure_folder(folder)
     written = []
-    for name in ("synthese", "anomalies", "lignes", "fichiers"):
+    for name in CSV_TABLES:
         frame = getattr(result, name)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(list(frame.columns))
-        for record in frame.to_dict("records"):
-            writer.writerow([_csv_value(record[key]) for key in frame.columns])
+        rows = (
+            [_csv_field(record[key]) for key in frame.columns]
+            for record in frame.to_dict("records")
+        )
         target = Path(folder) / f"{name}.csv"
-        write_bytes_atomic(target, buffer.getvalue().encode("utf-8"))
+        write_csv_file(target, list(frame.columns), rows, sep)
         written.append(target)
     return written
 
 
-def _csv_value(value) -> str:
+def _csv_field(value) -> object:
+    """A value for ``csvout``: numbers stay numbers, missing values empty, the rest text."""
     if _missing(value):
-        return ""
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return csv_cell(clean_text(value))  # a lone carriage return would split the CSV record
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
 
 
 def to_json(result: Consolidation) -> str:
@@ -316,14 +322,14 @@ def to_json(result: Consolidation) -> str:
         if _missing(value):
             return None
         if isinstance(value, Decimal):
-            return _csv_value(value)
+            return decimal_text(value)
         if isinstance(value, dt.date):
             return value.isoformat()
         if hasattr(value, "item"):  # numpy scalars
             return value.item()
         if isinstance(value, int):
             return value
-        return clean_text(value) if isinstance(value, str) else value
+        return valid_text(clean_text(value)) if isinstance(value, str) else value
 
     payload = {
         "schema": "1",

@@ -24,4 +24,14 @@ echo "== budget-tool consolidate : les retours de cinq départements de Nouvelle
   --csv "$OUT/tables" --json "$OUT/consolidation.json"
 echo
 echo "Synthèse par département et par volet ($OUT/tables/synthese.csv) :"
-cut -d, -f1,2,4,5,11,12,13,14,19 "$OUT/tables/synthese.csv" | column -s, -t
+"$BIN/python" samples/show_synthese.py "$OUT/tables/synthese.csv"
+
+echo
+echo "== Et maintenant ?"
+echo "Tous les fichiers de la démonstration sont dans $OUT/ (les CSV s'ouvrent dans Excel ou"
+echo "LibreOffice en français : séparateur « ; », virgule décimale)."
+echo "Pour lancer budget-tool vous-même :"
+echo "  $BIN/budget-tool --help"
+echo "ou, pour taper simplement « budget-tool » dans ce terminal :"
+echo "  source $BIN/activate"
+echo "  budget-tool check $OUT/annexe3-bilan-financier-23-2024.xlsx"

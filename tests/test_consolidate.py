@@ -201,13 +201,14 @@ def test_unreadable_file_stops_the_run_and_nothing_is_written(region, tmp_path):
     (folder / "annexe3-bilan-financier-23-2024.xlsx").write_bytes(b"PK\x03\x04 truncated")
     digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     out = tmp_path / "out" / "synthese.xlsx"
+    out.parent.mkdir()  # outputs go into an existing folder (output.py)
     refused = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)])
     assert refused.exit_code == 3
     assert (
         "annexe3-bilan-financier-23-2024.xlsx" in refused.output
         and "Rien n'a été écrit" in refused.output
     )
-    assert not out.exists() and not out.parent.exists()
+    assert list(out.parent.iterdir()) == []  # not even a temporary file
     kept = CliRunner().invoke(
         main, ["consolidate", str(folder), "-o", str(out), "--keep-going", "-q"]
     )
