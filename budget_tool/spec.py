@@ -42,6 +42,7 @@ class Group:
     line_count: int = 0  # free lines (annexe 3); 0 for fixed lines
     total_label: str = ""  # label of the group total row, when the total is "after"
     counted: bool = True  # False for the "Pour info" France Travail rows
+    pair: str = ""  # action key shared with the other annexe (plan against actual); "" = section's
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Section:
     groups: tuple[Group, ...]
     headings: tuple[str, ...] = ()
     total_label: str = ""  # empty: no section total row
+    pair: str = ""  # action key shared with the other annexe's section or group (pairing.py)
 
 
 @dataclass(frozen=True)
