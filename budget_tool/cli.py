@@ -303,10 +303,26 @@ def rules(fmt) -> None:
 @click.option(
     "--allocations",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV des allocations de l'État : les plafonds des classeurs lui sont comparés, et les "
-    "départements dotés qui n'ont rien envoyé sont signalés.",
+    help="Fichier de suivi (CSV des allocations, avec en option avance versée, avenant, dates "
+    "de réception, imputation Chorus ; voir le README) : plafonds en vigueur comparés aux "
+    "classeurs, soldes sur l'avance réellement versée, un statut pour chaque département.",
 )
-def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet, allocations) -> None:
+@click.option(
+    "--date",
+    "on_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date du suivi (AAAA-MM-JJ, par défaut aujourd'hui) : bilans attendus ou en retard "
+    "(échéance de l'art. 3.2, trois mois après la fin de la convention).",
+)
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier où écrire le rapport PDF (A4) de chaque département, à lui envoyer.",
+)
+def consolidate(
+    inputs, output, csv_dir, json_path, keep_going, quiet, allocations, on_date, reports_dir
+) -> None:
     """Consolide les annexes reçues des départements d'une région (fichiers ou dossiers).
 
     Chaque fichier est contrôlé comme par « check » ; annexes 2 et 3 d'un même département sont
@@ -320,15 +336,19 @@ def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet, allocatio
       budget-tool consolidate retours/ -o consolidation-2024.xlsx
       budget-tool consolidate retours/ -o synthese.xlsx --csv tables/ --json synthese.json
       budget-tool consolidate retours/ -o synthese.xlsx --allocations allocations-2024.csv
+      budget-tool consolidate retours/ -o synthese.xlsx --allocations suivi-2024.csv \\
+          --date 2025-04-15 --reports rapports/
     """
     from budget_tool.consolidation import consolidate as run
     from budget_tool.summary import to_json, write_csv, write_summary
 
-    csv_names = ("synthese", "anomalies", "lignes", "fichiers")
+    csv_names = ("synthese", "anomalies", "lignes", "fichiers", "suivi", "propositions", "actions")
     outputs = [p for p in (output, json_path) if p] + [
         csv_dir / f"{n}.csv" for n in csv_names if csv_dir
     ]
-    result = _run_with_progress(run, inputs, outputs, quiet, _allocations(allocations))
+    followup = _followup(allocations)
+    today = on_date.date() if on_date else None
+    result = _run_with_progress(run, inputs, outputs, quiet, followup, today)
     if result.refused and not keep_going:
         for item in result.refused:
             click.echo(f"Refusé : {item.path} : {item.reason}", err=True)
@@ -344,21 +364,37 @@ def consolidate(inputs, output, csv_dir, json_path, keep_going, quiet, allocatio
         from budget_tool.atomic import write_bytes_atomic
 
         write_bytes_atomic(json_path, to_json(result).encode("utf-8"))
+    if reports_dir:
+        from budget_tool.notices import write_notices
+
+        written = write_notices(result, reports_dir, followup, today)
+        if not quiet:
+            click.echo(f"Rapports par département : {len(written)} dans {reports_dir}")
     if not quiet:
         _say_consolidation(result, output)
     sys.exit(3 if result.refused else 0)
 
 
-def _run_with_progress(run, inputs, outputs, quiet, allocations):
+def _followup(path: Path | None):
+    """The follow-up file by département code, or None when not given."""
+    if path is None:
+        return None
+    from budget_tool.followup import by_code, read_followup
+
+    return by_code(read_followup(path, 2024))
+
+
+def _run_with_progress(run, inputs, outputs, quiet, followup, today):
+    options = {"outputs": outputs, "followup": followup, "today": today}
     if quiet or not sys.stderr.isatty():
-        return run(inputs, outputs=outputs, allocations=allocations)
+        return run(inputs, **options)
     with click.progressbar(length=0, label="Contrôle des fichiers", file=sys.stderr) as bar:
 
         def step(item) -> None:
             bar.length = (bar.length or 0) + 1
             bar.update(1, item.path.name)
 
-        return run(inputs, progress=step, outputs=outputs, allocations=allocations)
+        return run(inputs, progress=step, **options)
 
 
 def _say_consolidation(result, output) -> None:

@@ -10,6 +10,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,8 @@ from budget_tool.report import Report
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from budget_tool.followup import FollowUp
 
 # Workbooks, and the spreadsheet files a département may send by mistake (refused with advice);
 # anything else in a folder (CSV or JSON outputs, notes) is set aside with a note.
@@ -48,6 +51,9 @@ class Consolidation:
     anomalies: pd.DataFrame | None = None
     lignes: pd.DataFrame | None = None
     fichiers: pd.DataFrame | None = None
+    suivi: pd.DataFrame | None = None  # tracking.py: a status per département
+    propositions: pd.DataFrame | None = None  # proposals.py: what to pay or recover
+    actions: pd.DataFrame | None = None  # pairing.py: plan against actual per action
 
     @property
     def refused(self) -> list[InputFile]:
@@ -110,14 +116,21 @@ def consolidate(
     progress: Callable[[InputFile], None] | None = None,
     outputs: Iterable[str | Path] = (),
     allocations: Mapping[str, Parameters] | None = None,
+    followup: Mapping[str, FollowUp] | None = None,
+    today: date | None = None,
 ) -> Consolidation:
     """Check every input, pair annexes 2 and 3 per département, build the tables.
 
     ``outputs`` are the files the caller will write: one that is also an input is refused
     before anything is read. ``allocations`` (département code -> parameters) are the State's
     ceilings: each file's are compared with them, and a département allocated but absent from
-    the inputs is said.
+    the inputs is said. ``followup`` (the follow-up file, ``followup.read_followup``) gives
+    each département's ceilings in force (and stands for ``allocations`` when those are not
+    given), the advance paid and the reception dates; ``today`` (default: today) dates the
+    art. 3.2 statuses.
     """
+    if allocations is None and followup is not None:
+        allocations = {code: item.params for code, item in followup.items()}
     files = discover([Path(p) for p in inputs])
     refuse_outputs_over_inputs(files, outputs)
     if not any(item.status == "retenu" for item in files):
@@ -139,6 +152,9 @@ def consolidate(
     from budget_tool.tables import build_tables
 
     build_tables(result, chosen)
+    from budget_tool.tracking import follow
+
+    follow(result, chosen, followup, today)
     return result
 
 

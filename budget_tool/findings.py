@@ -366,6 +366,14 @@ _RULES += [
         "consolidation",
     ),
     Rule(
+        "bilan-en-retard",
+        A,
+        "Bilan final en retard",
+        "Le bilan final du département {departement} n'est pas reçu : l'échéance du {deadline} (trois mois après la fin de la convention) est dépassée de {found}.",
+        "3.2",
+        family="consolidation",
+    ),
+    Rule(
         "annexe-manquante",
         INFO,
         "Annexe manquante",

@@ -56,11 +56,13 @@ OPTIONAL = (
     "date_reception_annexe3",
     *IMPUTATION,
 )
+IGNORED = ("nom", "region", "commentaire", "commentaires")  # kept for people, not read
 ADVANCE_RATE = Decimal("0.6")  # art. 6: 60 % of the amount of art. 4.1 at signature
 
 _DATE_FR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z .\-_/]{0,39}")
+_REFERENCE = re.compile(r"[^\W_][\w .,\-/°'’()]{0,59}")  # « Avenant n° 1 », never « =... »
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,7 @@ class FollowUp:
 
     def computed_advance(self) -> Decimal:
         """60 % of the ceilings in force, volet by volet (art. 6), as the workbooks compute it."""
-        return sum(
-            (round_half_up(c * ADVANCE_RATE) for c in self.ceilings.values()), Decimal(0)
-        )
+        return sum((round_half_up(c * ADVANCE_RATE) for c in self.ceilings.values()), Decimal(0))
 
     def advance(self) -> Decimal:
         """The advance actually paid when known, else the computed one."""
@@ -122,7 +122,7 @@ def read_followup(path: Path, year: int) -> list[FollowUp]:
             f"{path} : colonne(s) manquante(s) : {', '.join(missing)} "
             f"(attendues au moins : {', '.join(REQUIRED)})."
         )
-    unknown = [name for name in header if name and name not in REQUIRED + OPTIONAL]
+    unknown = [name for name in header if name and name not in REQUIRED + OPTIONAL + IGNORED]
     if unknown:
         raise UsageError(
             f"{path} : colonne(s) inconnue(s) : {', '.join(unknown)} "
@@ -133,9 +133,7 @@ def read_followup(path: Path, year: int) -> list[FollowUp]:
     for number, row in rows:
         item = _row(path, number, row, year)
         if item.code in seen:
-            raise UsageError(
-                f"{path}, ligne {number} : département {item.code} présent deux fois."
-            )
+            raise UsageError(f"{path}, ligne {number} : département {item.code} présent deux fois.")
         seen.add(item.code)
         result.append(item)
     if not result:
@@ -263,8 +261,11 @@ def _amendment(row: dict[str, str], at) -> Amendment | None:
             f"{at(missing[0])} : manquant (un avenant se donne par sa référence, sa date et "
             "au moins un plafond modifié)."
         )
-    if _CODE.fullmatch(reference) is None:
-        raise UsageError(f"{at('avenant')} : référence invalide « {reference} ».")
+    if _REFERENCE.fullmatch(reference) is None:
+        raise UsageError(
+            f"{at('avenant')} : référence invalide « {reference} » (lettres, chiffres, espaces "
+            "et . , - / ° ' ( ), 60 caractères au plus, ex. « Avenant n° 1 »)."
+        )
     return Amendment(reference, when, ceilings)
 
 

@@ -75,7 +75,9 @@ def blocks(template: Template) -> dict[tuple[int, str, str], Block]:
 def totals(lines: Iterable[dict[str, object]], template: Template) -> dict[tuple[int, str], dict]:
     """Per (volet, action): the label and the amounts of the counted lines of one workbook."""
     amount_key = template.checks.line_amount if template.checks else "montant"
-    eligible_key = "montant_eligible" if any(c.key == "montant_eligible" for c in template.columns) else ""
+    eligible_key = (
+        "montant_eligible" if any(c.key == "montant_eligible" for c in template.columns) else ""
+    )
     where = blocks(template)
     result: dict[tuple[int, str], dict] = {}
     for line in lines:
@@ -99,7 +101,9 @@ def action_rows(code: str, nom: str, plan_report, bilan_report) -> list[dict[str
     planned = totals(plan_report.lines, load_template(PLAN)) if plan_report else {}
     spent = totals(bilan_report.lines, load_template(BILAN)) if bilan_report else {}
     labels = _plan_labels(planned)
-    ensemble = PAIRED if plan_report and bilan_report else (PLAN_ONLY if plan_report else BILAN_ONLY)
+    ensemble = (
+        PAIRED if plan_report and bilan_report else (PLAN_ONLY if plan_report else BILAN_ONLY)
+    )
     rows = []
     for volet, key in sorted(set(planned) | set(spent), key=lambda k: (k[0], _order(k[1], labels))):
         plan, done = planned.get((volet, key)), spent.get((volet, key))

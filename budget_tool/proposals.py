@@ -139,7 +139,14 @@ PROPOSAL_HEADERS = {
     "sha256_bilan": "Empreinte SHA-256 du bilan",
     "statut": "Statut du dossier",
 }
-PROPOSAL_MONEY = ("montant", "contribution_due", "avance", "solde_volet1", "solde_volet2", "solde_volet3")
+PROPOSAL_MONEY = (
+    "montant",
+    "contribution_due",
+    "avance",
+    "solde_volet1",
+    "solde_volet2",
+    "solde_volet3",
+)
 
 
 def proposal_row(

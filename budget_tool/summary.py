@@ -18,6 +18,7 @@ from budget_tool.numbers import decimal_text
 from budget_tool.sanitize import clean_text, csv_cell
 from budget_tool.tables import MONEY_COLUMNS, SYNTHESE_HEADERS
 from budget_tool.templates import ANNEXES, load_template
+from budget_tool.tracking import EXTRA_MONEY, EXTRA_PERCENT, extra_tables
 
 EURO = '#,##0.00 "€"'
 SHEETS = ("Synthèse", "Anomalies", "Lignes", "Fichiers")
@@ -53,6 +54,8 @@ def write_summary(result: Consolidation, target: Path) -> Path:
             "Fichiers": (result.fichiers, {}),
         }
         for name, (frame, headers) in tables.items():
+            _write_table(book, name, frame, headers, formats)
+        for name, frame, headers in extra_tables(result).values():
             _write_table(book, name, frame, headers, formats)
         _chart(book, result)
         book.close()
@@ -128,9 +131,9 @@ def _write_value(sheet, row: int, col: int, key: str, value, formats: dict, is_t
 
 def _number_format(key: str, value: object) -> str:
     kind = column_types().get(key, "")
-    if key == "ecart_pct" or kind == "percent":
-        return "percent" if key == "ecart_pct" else "rate"
-    if key in MONEY_COLUMNS or kind == "money":
+    if key == "ecart_pct" or key in EXTRA_PERCENT or kind == "percent":
+        return "percent" if key == "ecart_pct" or key in EXTRA_PERCENT else "rate"
+    if key in MONEY_COLUMNS or key in EXTRA_MONEY or kind == "money":
         return "money"
     return "integer" if isinstance(value, int) else "number"
 
@@ -248,7 +251,7 @@ def write_csv(result: Consolidation, folder: Path) -> list[Path]:
     import io
 
     written = []
-    for name in ("synthese", "anomalies", "lignes", "fichiers"):
+    for name in ("synthese", "anomalies", "lignes", "fichiers", *extra_tables(result)):
         frame = getattr(result, name)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -293,7 +296,7 @@ def to_json(result: Consolidation) -> str:
                 {k: convert(v) for k, v in r.items()}
                 for r in getattr(result, name).to_dict("records")
             ]
-            for name in ("synthese", "anomalies", "lignes", "fichiers")
+            for name in ("synthese", "anomalies", "lignes", "fichiers", *extra_tables(result))
         },
     }
     return json.dumps(payload, ensure_ascii=False, indent=2)

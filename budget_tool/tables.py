@@ -46,7 +46,7 @@ SYNTHESE_HEADERS = {
     "ineligibles": "dont inéligibles (art. 4.2)",
     "eligibles": "Dépenses éligibles",
     "contribution_due": "Contribution État due (art. 8)",
-    "avance_versee": "Avance versée 60 % (art. 6)",
+    "avance_versee": "Avance (art. 6) : versée, sinon 60 % du plafond",
     "solde_a_verser": "Solde à verser par l'État",
     "trop_percu": "Trop-perçu à reverser",
     "ecart_prevu_realise": "Écart réalisé - prévu (€)",
