@@ -9,6 +9,7 @@ from pathlib import Path
 
 from budget_tool.errors import WorkbookRefused
 from budget_tool.findings import Finding, finding
+from budget_tool.layout import advance_paid_label
 from budget_tool.plan import Parameters, compute
 from budget_tool.reader import NotOurWorkbook, read_workbook
 from budget_tool.report import Report, VoletFigures
@@ -56,7 +57,7 @@ def check(
         totals=_totals(context),
         figures=[
             (
-                figure.label,
+                _figure_label(context, figure.key, figure.label),
                 context.values.get(
                     (context.plan.synthesis.name, *context.plan.synthesis.anchors[figure.key])
                 ),
@@ -70,6 +71,9 @@ def check(
 def _figures(ctx: Context) -> list[VoletFigures]:
     columns = [c for c in ctx.workbook.template.synthesis.columns if c.formula]
     labels = {c.key: c.header for c in columns}
+    paid = advance_paid_label(ctx.workbook.template, ctx.plan.params)
+    if paid and ctx.checks is not None:  # the advance actually paid (art. 6), not 60 %
+        labels[ctx.checks.advance] = paid
     types = {c.key: c.type for c in columns}
     result = []
     for number, ceiling in sorted(ctx.plan.params.ceilings.items()):
@@ -77,6 +81,12 @@ def _figures(ctx: Context) -> list[VoletFigures]:
         numbers = {k: v for k, v in figures.items() if isinstance(v, Decimal)}
         result.append(VoletFigures(number, ceiling, numbers, labels, types))
     return result
+
+
+def _figure_label(ctx: Context, key: str, label: str) -> str:
+    paid = advance_paid_label(ctx.workbook.template, ctx.plan.params)
+    checks = ctx.checks
+    return paid if paid and checks is not None and key == checks.advance_figure else label
 
 
 def _totals(ctx: Context) -> dict[str, Decimal]:

@@ -27,8 +27,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from budget_tool.advance import computed
 from budget_tool.errors import UsageError
-from budget_tool.expr import round_half_up
 from budget_tool.numbers import parse_amount
 from budget_tool.params import Allocation, build_parameters, parse_ceiling
 from budget_tool.plan import Parameters
@@ -57,7 +57,6 @@ OPTIONAL = (
     *IMPUTATION,
 )
 IGNORED = ("nom", "region", "commentaire", "commentaires")  # kept for people, not read
-ADVANCE_RATE = Decimal("0.6")  # art. 6: 60 % of the amount of art. 4.1 at signature
 
 _DATE_FR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -97,7 +96,7 @@ class FollowUp:
 
     def computed_advance(self) -> Decimal:
         """60 % of the ceilings in force, volet by volet (art. 6), as the workbooks compute it."""
-        return sum((round_half_up(c * ADVANCE_RATE) for c in self.ceilings.values()), Decimal(0))
+        return sum(computed(self.ceilings).values(), Decimal(0))
 
     def advance(self) -> Decimal:
         """The advance actually paid when known, else the computed one."""
@@ -219,6 +218,8 @@ def _row(path: Path, number: int, row: dict[str, str], year: int) -> FollowUp:
             f"{at('avance_versee')} : l'avance versée ({row['avance_versee']}) dépasse le "
             "montant total alloué (art. 4.1)."
         )
+    if isinstance(advance, Decimal) and isinstance(advance_date, date):
+        params = replace(params, advance=advance, advance_date=advance_date)
     received = {}
     for annexe in ("annexe2", "annexe3"):
         found = parse_date_or_amount(row, f"date_reception_{annexe}", at)

@@ -11,13 +11,13 @@ changes no total.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from budget_tool.advance import computed, split
 from budget_tool.expr import round_half_up
-from budget_tool.followup import ADVANCE_RATE, IMPUTATION, FollowUp
+from budget_tool.followup import IMPUTATION, FollowUp
 from budget_tool.report import Report
 from budget_tool.templates import load_template
 
@@ -75,11 +75,7 @@ def settle(bilan: Report, followup: FollowUp | None) -> Settlement:
     figures = {v.volet: v.figures for v in bilan.volets}
     numbers = sorted(ceilings)
     paid = followup.advance_paid if followup is not None else None
-    advance = (
-        paid
-        if paid is not None
-        else sum((round_half_up(ceilings[n] * ADVANCE_RATE) for n in numbers), Decimal(0))
-    )
+    advance = paid if paid is not None else sum(computed(ceilings).values(), Decimal(0))
     shares = split(advance, {n: ceilings[n] for n in numbers})
     volets = []
     for number in numbers:
@@ -105,18 +101,6 @@ def settle(bilan: Report, followup: FollowUp | None) -> Settlement:
         paid is not None,
         followup.advance_date if followup is not None else None,
     )
-
-
-def split(total: Decimal, weights: Mapping[int, Decimal]) -> dict[int, Decimal]:
-    """``total`` shared in proportion to ``weights``, to the cent; the last takes the rest."""
-    keys = list(weights)
-    whole = sum(weights.values(), Decimal(0))
-    shares: dict[int, Decimal] = {}
-    for key in keys[:-1]:
-        shares[key] = round_half_up(total * weights[key] / whole) if whole else Decimal(0)
-    if keys:
-        shares[keys[-1]] = total - sum(shares.values(), Decimal(0))
-    return shares
 
 
 PROPOSAL_HEADERS = {

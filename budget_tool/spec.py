@@ -117,6 +117,9 @@ class Checks:
     cofinancing_volet: int = 0  # art. 3.3: volet whose State share is capped
     cofinancing_share: str = ""  # anchor of that share on the volet sheet
     cofinancing_cost: str = ""  # anchor of the total cost it is a share of
+    advance: str = ""  # synthesis column of the advance (art. 6): a value when it was paid
+    advance_figure: str = ""  # the figure that totals it
+    advance_paid_label: str = ""  # its header then, with {date}: « Avance versée le {date} »
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
+from budget_tool.advance import split
 from budget_tool.consolidation import Consolidation, InputFile
 from budget_tool.departements import lookup
 from budget_tool.errors import BudgetToolError
@@ -198,8 +199,6 @@ def _with_state_figures(
         found = settlements.get(code)
         detail = next((v for v in found.volets if v.volet == volet), None) if found else None
         if detail is None:  # plan only: the advance as paid (or computed), this volet's share
-            from budget_tool.proposals import split
-
             row["avance_versee"] = split(item.advance(), dict(item.ceilings))[volet]
             continue
         row["contribution_due"] = detail.contribution
