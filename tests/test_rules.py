@@ -1357,6 +1357,21 @@ def both_annexes_of_a_departement_with_the_same_ceilings(wb):
     return NearMiss(folder)
 
 
+@triggers("bilan-en-retard")
+def bilan_not_received_three_months_after_the_convention_is_reported(wb):
+    folder = wb.folder / "retard"  # consolidated today, long after the 2024 deadline
+    annexe2, annexe3 = _pair(wb, folder)
+    annexe3.unlink()
+    return Expected(folder, annexe2.name, says=("département 23", "31/03/2025"))
+
+
+@stays_silent("bilan-en-retard")
+def bilan_received_is_never_late(wb):
+    folder = wb.folder / "bilan-recu"
+    _pair(wb, folder)
+    return NearMiss(folder)
+
+
 # ================================================================ allocations (--allocations)
 def _allocation(code: str, ceilings: dict[int, Decimal]) -> Parameters:
     return Parameters(code, "", "", YEAR, "", ceilings)
