@@ -7,9 +7,10 @@ side with their references:
 1. ``budget-tool --help`` (start-up);
 2. ``budget-tool check`` of the largest annexe 3, against a headless LibreOffice recalculation of
    the same file and against the floor (a bare ``openpyxl.load_workbook`` in a fresh process);
-3. ``budget-tool consolidate`` of the 202 files, against one LibreOffice converting them all with
-   recalculation and against the floor (every file loaded once by openpyxl in one process);
-   50, 101 and 202 files to show the cost per file;
+3. ``budget-tool consolidate`` of the 202 files, with the follow-up file (``--allocations``,
+   ``--date``) and the per-département PDF reports (``--reports``), against one LibreOffice
+   converting them all with recalculation and against the floor (every file loaded once by
+   openpyxl in one process); 50, 101 and 202 files to show the cost per file;
 4. ``budget-tool generate --allocations`` for the 101 départements;
 5. the peak memory (max RSS) of every run.
 
@@ -377,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     one = max(annexes3, key=lambda f: (f.stat().st_size, f.name))
     folders = {n: dataset.subset(national.files, n, out / f"set-{n}") for n in sizes}
     allocations = dataset.write_allocations(national.params, out / "allocations-2024.csv")
+    followup = dataset.write_followup(national.params, out / "suivi-2024.csv")
     log(
         f"  {len(national.files)} fichiers ({national.with_volet3} départements avec volet 3), "
         f"contrôle d'un fichier : {one.name} ({one.stat().st_size // 1024} Kio)"
@@ -437,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"consolidate_{n}",
                     f"consolidate {n} fichiers",
                     [*tool, "consolidate", str(folders[n]), "-o", str(out / f"synthese-{n}.xlsx")]
-                    + ["--quiet"],
+                    + ["--allocations", str(followup), "--date", "2025-05-15"]
+                    + ["--reports", str(out / f"rapports-{n}"), "--quiet"],
                     heavy,
                     (0,),
                 )

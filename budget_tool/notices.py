@@ -3,8 +3,10 @@
 It reads the consolidation's own tables (suivi, synthese, propositions, actions, anomalies), so
 the report says exactly what the data say: figures per volet, what the State owes or must
 recover (art. 6 and 8), plan against actual per action, every finding with its cell, the Chorus
-imputation and the SHA-256 of the files it rests on. PDF through fpdf2, with the DejaVu font
-shipped in ``data/fonts`` (embedded in each file: « € », « œ » and accents print anywhere).
+imputation and the SHA-256 of the files it rests on. PDF through fpdf2, with the DejaVu Sans font
+shipped in ``data/fonts`` (embedded in each file: « € », « œ » and accents print anywhere). The
+shipped file is DejaVu Sans cut down with fontTools to Latin, punctuation, « € » and a few signs
+(36 Kio instead of 740): fpdf2 parses and subsets it again for every report.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from budget_tool.sanitize import clean_text
 FONTS = Path(__file__).resolve().parent / "data" / "fonts"
 FONT = "DejaVu"
 GREY, BLUE = (237, 237, 237), (217, 225, 242)
+# One face only (no bold): each font file is parsed and subset again for every report (~25 ms);
+# headings and labels stand out in dark blue instead.
+STRONG = ""
+DARK, INK = (31, 56, 100), (0, 0, 0)
 
 
 def notice_name(code: str, year: int | None) -> str:
@@ -77,7 +83,6 @@ def _document_class():
             super().__init__(orientation="P", unit="mm", format="A4")
             self.code, self.year = code, year
             self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-            self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
             self.set_auto_page_break(True, margin=18)
             self.set_margins(15, 15, 15)
             self.set_title(f"Convention insertion emploi {year or ''} - département {code}")
@@ -110,23 +115,36 @@ def _fixed_date():
 
 def _heading(pdf, text: str) -> None:
     pdf.ln(3)
-    pdf.set_font(FONT, "B", 11)
+    pdf.set_font(FONT, STRONG, 11)
     pdf.set_fill_color(*BLUE)
+    pdf.set_text_color(*DARK)
     pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT", fill=True)
+    pdf.set_text_color(*INK)
     pdf.set_fill_color(255, 255, 255)
     pdf.ln(1)
     pdf.set_font(FONT, "", 9)
 
 
 def _line(pdf, label: str, value: str) -> None:
-    pdf.set_font(FONT, "B", 9)
-    pdf.cell(62, 5.5, label)
+    """A label and its value, the value wrapped in the rest of the width."""
+    measure = _Measure(pdf, size=9)
+    room = pdf.w - pdf.r_margin - pdf.l_margin - 62
+    lines = measure.wrap(value, room)
+    if pdf.get_y() + len(lines) * 5 > pdf.page_break_trigger:
+        pdf.add_page()
+    y = pdf.get_y()
+    pdf.set_font(FONT, STRONG, 9)
+    pdf.set_text_color(*DARK)
+    pdf.text(pdf.l_margin, y + 3.8, label)
+    pdf.set_text_color(*INK)
     pdf.set_font(FONT, "", 9)
-    pdf.multi_cell(0, 5.5, value, new_x="LMARGIN", new_y="NEXT", align="L")
+    for number, text in enumerate(lines):
+        pdf.text(pdf.l_margin + 62, y + 3.8 + number * 5, text)
+    pdf.set_xy(pdf.l_margin, y + len(lines) * 5 + 0.5)
 
 
 def _identity(pdf, suivi: dict, followup: FollowUp | None, today: date, year) -> None:
-    pdf.set_font(FONT, "B", 14)
+    pdf.set_font(FONT, STRONG, 14)
     pdf.multi_cell(
         0,
         7,
@@ -220,7 +238,7 @@ def _money(pdf, proposals: list[dict], suivi: dict) -> None:
         "à verser": f"L'État doit verser au Conseil départemental un solde de {format_euros(amount)}.",
         "à recouvrer": f"Le Conseil départemental doit reverser à l'État un trop-perçu de {format_euros(amount)}.",
     }.get(row.get("sens") or "", "Rien n'est à verser ni à recouvrer.")
-    pdf.set_font(FONT, "B", 10)
+    pdf.set_font(FONT, STRONG, 10)
     pdf.multi_cell(0, 6, sentence, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 9)
     _line(
@@ -263,6 +281,7 @@ def _findings(pdf, rows: list[dict]) -> None:
     for row in sorted(rows, key=lambda r: order.get(r.get("gravite", ""), 3)):
         place = " ".join(x for x in (clean_text(row.get("annexe") or ""), _place(row)) if x)
         article = f" (art. {row['article']})" if row.get("article") else ""
+        article = "" if article.strip() in row["message"] else article
         table.append([row.get("gravite", ""), place, clean_text(row["message"]) + article])
     _table(pdf, table, [24, 40, 116], align_numbers=False)
 
@@ -294,28 +313,81 @@ def _files(pdf, rows: list[dict]) -> None:
         )
 
 
+LINE = 3.6  # mm per text line in tables
+PAD = 1.0  # mm inside each cell
+
+
 def _table(pdf, rows: list[list[str]], widths: list[float], align_numbers: bool = True) -> None:
-    pdf.set_font(FONT, "", 7.5)
-    with pdf.table(
-        col_widths=widths,
-        width=sum(widths),
-        text_align="LEFT",
-        line_height=4,
-        headings_style=_headings_style(),
-        first_row_as_headings=True,
-    ) as table:
-        for values in rows:
-            line = table.row()
-            for text in values:
-                number = align_numbers and text.endswith("€")
-                line.cell(text, align="RIGHT" if number else "LEFT")
+    """A bordered table, the first row as headings (grey, bold, repeated after a page break).
+
+    Drawn with fpdf2's low-level calls and our own word wrap (widths cached per word): fpdf2's
+    table API breaks lines character by character, ten times slower for the same page."""
+    measure = _Measure(pdf)
+    heading = [
+        measure.wrap(text, w - 2 * PAD, bold=True) for text, w in zip(rows[0], widths, strict=True)
+    ]
+    _table_row(pdf, heading, widths, measure, bold=True)
+    for values in rows[1:]:
+        cells = [measure.wrap(text, w - 2 * PAD) for text, w in zip(values, widths, strict=True)]
+        height = max(len(c) for c in cells) * LINE + 2 * PAD
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            _table_row(pdf, heading, widths, measure, bold=True)
+        aligns = [align_numbers and text.endswith("€") for text in values]
+        _table_row(pdf, cells, widths, measure, right=aligns)
     pdf.set_font(FONT, "", 9)
+    pdf.ln(1)
 
 
-def _headings_style():
-    from fpdf.fonts import FontFace
+def _table_row(pdf, cells, widths, measure, bold: bool = False, right=None) -> None:
+    height = max(len(c) for c in cells) * LINE + 2 * PAD
+    x, y = pdf.l_margin, pdf.get_y()
+    pdf.set_font(FONT, STRONG if bold else "", 7)
+    if bold:
+        pdf.set_fill_color(*GREY)
+    for index, (lines, width) in enumerate(zip(cells, widths, strict=True)):
+        pdf.rect(x, y, width, height, style="DF" if bold else "D")
+        for number, text in enumerate(lines):
+            shift = width - 2 * PAD - measure.width(text, bold) if right and right[index] else 0
+            pdf.text(x + PAD + shift, y + PAD + (number + 1) * LINE - 0.9, text)
+        x += width
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_xy(pdf.l_margin, y + height)
 
-    return FontFace(emphasis="BOLD", fill_color=GREY)
+
+class _Measure:
+    """String widths in one font size, cached: most words come back on every row."""
+
+    def __init__(self, pdf, size: float = 7) -> None:
+        self.pdf, self.size = pdf, size
+        self.cache: dict[tuple[str, bool], float] = {}
+
+    def width(self, text: str, bold: bool = False) -> float:
+        key = (text, bold)
+        if key not in self.cache:
+            self.pdf.set_font(FONT, STRONG if bold else "", self.size)
+            self.cache[key] = self.pdf.get_string_width(text)
+        return self.cache[key]
+
+    def wrap(self, text: str, room: float, bold: bool = False) -> list[str]:
+        lines: list[str] = []
+        for paragraph in (text or "").split("\n"):
+            line = ""
+            for word in paragraph.split(" "):
+                candidate = f"{line} {word}" if line else word
+                if line and self.width(candidate, bold) > room:
+                    lines.append(line)
+                    line = word
+                else:
+                    line = candidate
+                while self.width(line, bold) > room and len(line) > 1:  # a word wider than room
+                    cut = len(line) - 1
+                    while cut > 1 and self.width(line[:cut], bold) > room:
+                        cut -= 1
+                    lines.append(line[:cut])
+                    line = line[cut:]
+            lines.append(line)
+        return lines or [""]
 
 
 def _cell(value: object) -> str:

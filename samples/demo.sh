@@ -4,6 +4,16 @@ set -euo pipefail
 BIN="${1:-.venv/bin}"
 OUT=demo-out
 rm -rf "$OUT"
+show() {  # show FILE COLUMN... : a few columns of one of our CSV tables, aligned
+  "$BIN/python" - "$@" <<'PY'
+import csv, sys
+path, columns = sys.argv[1], sys.argv[2:]
+rows = [[r[c] for c in columns] for r in csv.DictReader(open(path, encoding="utf-8"))]
+widths = [max(len(x) for x in col) for col in zip(columns, *rows)]
+for row in [columns, *rows]:
+    print("  ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip())
+PY
+}
 echo "== budget-tool generate : Creuse (23), 2024, trois volets"
 "$BIN/budget-tool" generate --departement 23 --year 2024 --plafond-volet1 150000 \
   --plafond-volet2 400000 --plafond-volet3 250000 -o "$OUT"
@@ -19,9 +29,23 @@ echo "== budget-tool check : un plan de financement qui dépasse le plafond du v
 "$BIN/budget-tool" check samples/annexe2-23-2024-plafond-depasse.xlsx || echo "(code de sortie $?)"
 
 echo
-echo "== budget-tool consolidate : les retours de cinq départements de Nouvelle-Aquitaine"
+echo "== budget-tool consolidate : les retours de Nouvelle-Aquitaine, avec le fichier de suivi de la DREETS"
+echo "   (situation au 15/05/2025 : un avenant, une avance versée tard et plus basse, un bilan en retard,"
+echo "   un département qui n'a rien envoyé, un autre seulement son plan)"
 "$BIN/budget-tool" consolidate samples/region -o "$OUT/consolidation-nouvelle-aquitaine-2024.xlsx" \
-  --csv "$OUT/tables" --json "$OUT/consolidation.json"
+  --csv "$OUT/tables" --json "$OUT/consolidation.json" \
+  --allocations samples/region/suivi-nouvelle-aquitaine-2024.csv --date 2025-05-15 \
+  --reports "$OUT/rapports"
 echo
 echo "Synthèse par département et par volet ($OUT/tables/synthese.csv) :"
-cut -d, -f1,2,4,5,11,12,13,14,19 "$OUT/tables/synthese.csv" | column -s, -t
+show "$OUT/tables/synthese.csv" departement nom volet plafond contribution_due avance_versee \
+  solde_a_verser trop_percu statut
+echo
+echo "Suivi : un statut par département ($OUT/tables/suivi.csv) :"
+show "$OUT/tables/suivi.csv" departement nom statut
+echo
+echo "Propositions de paiement ($OUT/tables/propositions.csv) :"
+show "$OUT/tables/propositions.csv" departement nom sens montant avance avance_origine proposition
+echo
+echo "Rapports à envoyer, un PDF A4 par département :"
+ls "$OUT/rapports"
