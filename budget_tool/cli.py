@@ -142,7 +142,9 @@ def generate(
     Les formules sont verrouillées ; seules les cellules de saisie (en jaune) sont ouvertes,
     avec listes déroulantes et contrôles de saisie. Avec --allocations, génère les classeurs de
     chaque département du fichier (colonnes : departement, plafond_volet1, plafond_volet2,
-    plafond_volet3, et en option convention, annee).
+    plafond_volet3, et en option convention, annee). Le fichier de suivi complet est accepté :
+    les plafonds du dernier avenant et l'avance versée (verrouillée, « versée le … ») sont alors
+    écrits dans les classeurs ; sans avance versée, 60 % du plafond (« calculée »).
 
     \b
     Exemple :

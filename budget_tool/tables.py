@@ -73,7 +73,7 @@ def build_tables(result: Consolidation, chosen: dict[tuple[str, str], InputFile]
     result.synthese = pd.DataFrame(_synthese_rows(result, chosen), columns=list(SYNTHESE_HEADERS))
     for column in ("volet", "erreurs", "avertissements"):
         result.synthese[column] = result.synthese[column].astype("Int64")
-    result.anomalies = pd.DataFrame(_anomaly_rows(result), columns=ANOMALY_COLUMNS)
+    result.anomalies = pd.DataFrame(anomaly_rows(result), columns=ANOMALY_COLUMNS)
     result.lignes = pd.DataFrame(_line_rows(chosen))
     result.fichiers = pd.DataFrame(_file_rows(result), columns=FILE_COLUMNS)
 
@@ -232,7 +232,7 @@ ANOMALY_COLUMNS = [
 ]
 
 
-def _anomaly_rows(result: Consolidation) -> list[dict]:
+def anomaly_rows(result: Consolidation) -> list[dict]:
     rows = []
     pairs: list[tuple[InputFile | None, Finding]] = [
         (item, f) for item in result.files if item.report for f in item.report.findings

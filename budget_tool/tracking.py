@@ -65,6 +65,7 @@ def follow(
     codes = sorted({code for code, _ in chosen} | set(followups), key=_code_order)
     suivi, proposals, actions = [], [], []
     settlements: dict[str, Settlement] = {}
+    late_codes: list[str] = []
     for code in codes:
         plan, bilan = chosen.get((code, "annexe-2")), chosen.get((code, "annexe-3"))
         item = followups.get(code)
@@ -78,6 +79,7 @@ def follow(
         proposals.append(proposal_row(code, nom, status, bilan_report, item, blocked))
         actions += action_rows(code, nom, plan.report if plan else None, bilan_report)
         if late and bilan is None:
+            late_codes.append(code)
             result.findings.append(
                 (
                     plan,
@@ -90,6 +92,7 @@ def follow(
                     ),
                 )
             )
+    _with_late_findings(result, late_codes)
     result.suivi = pd.DataFrame(suivi, columns=list(SUIVI_HEADERS))
     for column in ("jours_de_retard", "erreurs_bilan"):
         result.suivi[column] = result.suivi[column].astype("Int64")
@@ -97,6 +100,23 @@ def follow(
     result.actions = pd.DataFrame(actions, columns=ACTION_COLUMNS)
     if result.synthese is not None and followups:
         _with_state_figures(result, settlements, followups)
+
+
+def _with_late_findings(result: Consolidation, codes: list[str]) -> None:
+    """The « Anomalies » table again, with the late bilans (added after it was built), each
+    under its département even when it sent nothing."""
+    if not codes:
+        return
+    import pandas as pd
+
+    from budget_tool.tables import ANOMALY_COLUMNS, anomaly_rows
+
+    rows = anomaly_rows(result)
+    late = iter(codes)
+    for row in rows:
+        if row["code"] == "bilan-en-retard":
+            row["departement"] = next(late, row["departement"])
+    result.anomalies = pd.DataFrame(rows, columns=ANOMALY_COLUMNS)
 
 
 def status_of(

@@ -82,6 +82,8 @@ def test_bilans_are_awaited_until_the_deadline_and_late_the_day_after(region, la
     flagged = sorted(f.message for _, f in late.findings if f.code == "bilan-en-retard")
     assert len(flagged) == 2 and "département 19" in flagged[0]
     assert late.suivi.set_index("departement").loc["33", "jours_de_retard"] == 1
+    listed = late.anomalies[late.anomalies["code"] == "bilan-en-retard"]
+    assert sorted(listed["departement"]) == ["19", "33"]  # 33 sent nothing, still named
 
 
 def test_a_bilan_received_after_the_deadline_says_so(late):
