@@ -18,7 +18,7 @@ from budget_tool.numbers import decimal_text
 from budget_tool.sanitize import clean_text, csv_cell
 from budget_tool.tables import MONEY_COLUMNS, SYNTHESE_HEADERS
 from budget_tool.templates import ANNEXES, load_template
-from budget_tool.tracking import EXTRA_MONEY, EXTRA_PERCENT, extra_tables
+from budget_tool.tracking import EXTRA_MONEY, EXTRA_PERCENT, EXTRA_WIDTHS, extra_tables
 
 EURO = '#,##0.00 "€"'
 SHEETS = ("Synthèse", "Anomalies", "Lignes", "Fichiers")
@@ -30,6 +30,7 @@ WIDTHS = {
     "fichier": 42,
     "nom": 20,
     "statut": 30,
+    **EXTRA_WIDTHS,
 }
 
 
