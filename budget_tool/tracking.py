@@ -70,12 +70,14 @@ def follow(
         plan, bilan = chosen.get((code, "annexe-2")), chosen.get((code, "annexe-3"))
         item = followups.get(code)
         nom = _name(code, plan, bilan)
-        status, late = status_of(item, plan, bilan, year, today, bool(followups))
+        counts = _counts(result, bilan)
+        status, late = status_of(item, plan, bilan, year, today, bool(followups), counts)
         bilan_report = bilan.report if bilan else None
         if bilan_report is not None:
             settlements[code] = settle(bilan_report, item)
         suivi.append(_suivi_row(code, nom, status, late, year, item, plan, bilan, settlements))
-        blocked = _blocked(bilan)
+        suivi[-1]["erreurs_bilan"] = counts[0] if bilan is not None else None
+        blocked = f"{counts[0]} erreur(s) dans le bilan, à corriger d'abord" if counts[0] else ""
         proposals.append(proposal_row(code, nom, status, bilan_report, item, blocked))
         actions += action_rows(code, nom, plan.report if plan else None, bilan_report)
         if late and bilan is None:
@@ -126,14 +128,14 @@ def status_of(
     year: int,
     today: date,
     has_file: bool = True,
+    counts: tuple[int, int] | None = None,
 ) -> tuple[str, int]:
     """What a DREETS officer reads: the bilan's state, or how long it is awaited (art. 3.2)."""
     deadline = bilan_deadline(year)
     late = 0
     received = item.received.get("annexe-3") if item else None
     if bilan is not None and bilan.report is not None:
-        errors = bilan.report.count(Severity.ERREUR)
-        warnings = bilan.report.count(Severity.AVERTISSEMENT)
+        errors, warnings = counts or _counts(None, bilan)
         state = (
             "bilan reçu avec erreurs"
             if errors
@@ -183,7 +185,7 @@ def _suivi_row(code, nom, status, late, year, item, plan, bilan, settlements) ->
         "date_reception_annexe2": item.received.get("annexe-2") if item else None,
         "annexe3": bilan.path.name if bilan else "",
         "date_reception_annexe3": item.received.get("annexe-3") if item else None,
-        "erreurs_bilan": bilan.report.count(Severity.ERREUR) if bilan and bilan.report else None,
+        "erreurs_bilan": None,  # set by the caller, with the findings between files
         "plafond_initial": initial,
         "avenant": (item.amendment.reference if item and item.amendment else ""),
         "date_avenant": item.amendment.date if item and item.amendment else None,
@@ -194,12 +196,15 @@ def _suivi_row(code, nom, status, late, year, item, plan, bilan, settlements) ->
     }
 
 
-def _blocked(bilan: InputFile | None) -> str:
-    """A proposal is not to be signed on a bilan with errors (its figures may be wrong)."""
+def _counts(result: Consolidation | None, bilan: InputFile | None) -> tuple[int, int]:
+    """Errors and warnings of a bilan: its own, and those found between files (different
+    ceilings in the two annexes...). A proposal is not to be signed while there are errors."""
     if bilan is None or bilan.report is None:
-        return ""
-    errors = bilan.report.count(Severity.ERREUR)
-    return f"{errors} erreur(s) dans le bilan, à corriger d'abord" if errors else ""
+        return 0, 0
+    found = list(bilan.report.findings)
+    found += [f for item, f in (result.findings if result else []) if item is bilan]
+    errors = sum(1 for f in found if f.severity == Severity.ERREUR)
+    return errors, sum(1 for f in found if f.severity == Severity.AVERTISSEMENT)
 
 
 def _with_state_figures(

@@ -165,3 +165,15 @@ def test_bad_date_option_is_a_french_usage_error(region, tmp_path):
         main, ["consolidate", str(returns), "-o", str(tmp_path / "c.xlsx"), "--date", "01/04/2025"]
     )
     assert run.exit_code == 2 and not (tmp_path / "c.xlsx").exists()
+
+
+def test_errors_between_the_two_annexes_suspend_the_proposal(tmp_path):
+    plan = params_for("23", {1: D("150000"), 2: D("200000")})
+    bilan = params_for("23", {1: D("160000"), 2: D("200000")})  # not the plan's ceiling
+    write(tmp_path, "annexe-2", plan, {1: D("100000")})
+    write(tmp_path, "annexe-3", bilan, {1: D("100000")})
+    result = consolidate([tmp_path], today=DEADLINE)
+    assert "plafonds-differents" in {f.code for _, f in result.findings}
+    assert _status(result, "23").startswith("bilan reçu avec erreurs")
+    proposal = result.propositions.set_index("departement").loc["23", "proposition"]
+    assert proposal.startswith("suspendue : 1 erreur(s)")
