@@ -349,6 +349,14 @@ _RULES += [
         "4.1",
         "plafonds",
     ),
+    Rule(
+        "avance-differente",
+        A,
+        "Avance différente de l'avance versée",
+        "Le classeur indique une avance de {found}, alors que l'État a versé {expected} le {date} (fichier de suivi) : le solde sera calculé sur l'avance versée.",
+        "6",
+        "plafonds",
+    ),
     # consolidation: said of a set of files, not of one file
     Rule(
         "doublon-departement",

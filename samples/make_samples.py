@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -234,11 +235,13 @@ FOLLOWUP_NAME = "suivi-nouvelle-aquitaine-2024.csv"
 def region_samples() -> None:
     """What a DREETS receives from the départements of Nouvelle-Aquitaine (an excerpt)."""
     from budget_tool.departements import lookup
+    from budget_tool.followup import by_code, read_followup
 
     folder = HERE / "region"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     (folder / FOLLOWUP_NAME).write_text(FOLLOWUP, encoding="utf-8")
+    followup = by_code(read_followup(folder / FOLLOWUP_NAME, 2024))
     for code, ceilings, with_bilan, mistake in REGION:
         dep = lookup(code)
         params = Parameters(
@@ -257,6 +260,9 @@ def region_samples() -> None:
         )
         if not with_bilan:
             continue
+        # the bilan is sent after the advance was paid: it shows the advance paid (art. 6)
+        paid = followup[code]
+        params = replace(params, advance=paid.advance_paid, advance_date=paid.advance_date)
         plan3 = build_plan(load_template("annexe-3"), params)
         use = {"overspent": Decimal("1.1"), "underspent": Decimal("0.45")}.get(
             mistake or "", Decimal("0.85")
