@@ -27,7 +27,8 @@ def region(tmp_path_factory):
     returns = folder / "retours"
     p23 = params_for("23", {1: D("150000"), 2: D("200000")})
     write(returns, "annexe-2", p23, {1: D("140000"), 2: D("300000")})
-    write(returns, "annexe-3", p23, {1: D("100000"), 2: D("300000")})
+    paid = params_for("23", p23.ceilings, advance=D("180000"), advance_date=date(2024, 6, 14))
+    write(returns, "annexe-3", paid, {1: D("100000"), 2: D("300000")})  # sent after payment
     p19 = params_for("19", {1: D("100000"), 2: D("100000")})
     write(returns, "annexe-2", p19, {1: D("50000"), 2: D("50000")})
     p87 = params_for("87", {1: D("100000"), 2: D("100000")})
@@ -84,6 +85,20 @@ def test_bilans_are_awaited_until_the_deadline_and_late_the_day_after(region, la
     assert late.suivi.set_index("departement").loc["33", "jours_de_retard"] == 1
     listed = late.anomalies[late.anomalies["code"] == "bilan-en-retard"]
     assert sorted(listed["departement"]) == ["19", "33"]  # 33 sent nothing, still named
+
+
+def test_a_bilan_showing_another_advance_than_the_one_paid_is_to_check(region, tmp_path):
+    returns, path = region
+    folder = tmp_path / "retours"
+    folder.mkdir()
+    p23 = params_for("23", {1: D("150000"), 2: D("200000")})  # 60 %, not the 180 000 paid
+    write(folder, "annexe-3", p23, {1: D("100000"), 2: D("300000")})
+    result = consolidate([folder], followup=by_code(read_followup(path, 2024)), today=DEADLINE)
+    assert _status(result, "23").startswith("bilan reçu, avertissements à vérifier")
+    codes = {f.code for item in result.files if item.report for f in item.report.findings}
+    assert "avance-differente" in codes
+    proposal = result.propositions.set_index("departement").loc["23"]
+    assert proposal["montant"] == D("70000.00")  # still on the advance paid
 
 
 def test_a_bilan_received_after_the_deadline_says_so(late):
