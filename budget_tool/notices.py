@@ -44,35 +44,56 @@ def write_notices(
     """One PDF per département of the follow-up tables; returns the files written."""
     if result.suivi is None:
         return []
+    groups = grouped(result)
     written = []
-    for record in result.suivi.to_dict("records"):
-        code = record["departement"]
-        data = notice_pdf(result, code, (followups or {}).get(code), today or date.today())
+    for code in groups["suivi"]:
+        followup = (followups or {}).get(code)
+        data = notice_pdf(result, code, followup, today or date.today(), groups)
         target = Path(folder) / notice_name(code, result.year)
         write_bytes_atomic(target, data)
         written.append(target)
     return written
 
 
-def notice_pdf(result: Consolidation, code: str, followup: FollowUp | None, today: date) -> bytes:
+TABLES = ("suivi", "synthese", "propositions", "actions", "anomalies", "fichiers")
+Groups = dict[str, dict[str, list[dict]]]
+
+
+def grouped(result: Consolidation) -> Groups:
+    """Each table's records by département code, read once for all the reports."""
+    groups: Groups = {}
+    for name in TABLES:
+        frame = getattr(result, name)
+        groups[name] = {}
+        for record in frame.to_dict("records") if frame is not None else []:
+            groups[name].setdefault(record.get("departement") or "", []).append(record)
+    return groups
+
+
+def notice_pdf(
+    result: Consolidation,
+    code: str,
+    followup: FollowUp | None,
+    today: date,
+    groups: Groups | None = None,
+) -> bytes:
     """The report of one département, as the bytes of a PDF."""
+    tables = groups or grouped(result)
+
+    def records(name: str) -> list[dict]:
+        return tables[name].get(code, [])
+
     pdf = _Document(code, result.year)
     pdf.add_page()
-    suivi = _records(result.suivi, code)[0]
+    suivi = records("suivi")[0]
     _identity(pdf, suivi, followup, today, result.year)
-    _volets(pdf, _records(result.synthese, code), followup)
-    _money(pdf, _records(result.propositions, code), suivi)
-    _actions(pdf, _records(result.actions, code))
-    _findings(pdf, _records(result.anomalies, code))
+    _volets(pdf, records("synthese"), followup)
+    _money(pdf, records("propositions"), suivi)
+    _actions(pdf, records("actions"))
+    _findings(pdf, records("anomalies"))
     _imputation(pdf, followup)
-    _files(pdf, _records(result.fichiers, code))
+    _files(pdf, records("fichiers"))
     return bytes(pdf.output())
-
-
-def _records(frame, code: str) -> list[dict]:
-    if frame is None or frame.empty:
-        return []
-    return [r for r in frame.to_dict("records") if r.get("departement") == code]
 
 
 def _document_class():
@@ -92,6 +113,7 @@ def _document_class():
         def footer(self) -> None:
             self.set_y(-12)
             self.set_font(FONT, "", 7)
+            self.set_text_color(*INK)
             self.cell(
                 0,
                 5,
@@ -125,6 +147,19 @@ def _heading(pdf, text: str) -> None:
     pdf.set_font(FONT, "", 9)
 
 
+def _para(pdf, text: str, size: float = 9, height: float = 5) -> None:
+    """A paragraph over the full width, wrapped by our cached measure (see ``_table``)."""
+    pdf.set_font(FONT, "", size)
+    lines = _Measure(pdf, size).wrap(text, pdf.w - pdf.l_margin - pdf.r_margin)
+    for text_line in lines:
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+        y = pdf.get_y()
+        pdf.text(pdf.l_margin, y + height * 0.75, text_line)
+        pdf.set_xy(pdf.l_margin, y + height)
+    pdf.set_font(FONT, "", 9)
+
+
 def _line(pdf, label: str, value: str) -> None:
     """A label and its value, the value wrapped in the rest of the width."""
     measure = _Measure(pdf, size=9)
@@ -145,13 +180,12 @@ def _line(pdf, label: str, value: str) -> None:
 
 def _identity(pdf, suivi: dict, followup: FollowUp | None, today: date, year) -> None:
     pdf.set_font(FONT, STRONG, 14)
-    pdf.multi_cell(
-        0,
-        7,
+    _para(
+        pdf,
         f"Convention départementale pour l'insertion et l'emploi {year or ''}\n"
         f"Bilan financier et suite donnée : {suivi['departement']} - {clean_text(suivi['nom'])}",
-        new_x="LMARGIN",
-        new_y="NEXT",
+        14,
+        7,
     )
     pdf.ln(2)
     pdf.set_font(FONT, "", 9)
@@ -194,7 +228,7 @@ def _volets(pdf, rows: list[dict], followup: FollowUp | None) -> None:
     _heading(pdf, "Chiffres par volet (art. 4.1, 6 et 8)")
     rows = [r for r in rows if r.get("nom") != "Total région"]
     if not rows:
-        pdf.multi_cell(0, 5, "Aucune annexe reçue : aucun chiffre à rapprocher.")
+        _para(pdf, "Aucune annexe reçue : aucun chiffre à rapprocher.")
         return
     initial = followup.initial_ceilings if followup else {}
     table = [[label for label, _, _ in VOLET_COLUMNS]]
@@ -239,7 +273,7 @@ def _money(pdf, proposals: list[dict], suivi: dict) -> None:
         "à recouvrer": f"Le Conseil départemental doit reverser à l'État un trop-perçu de {format_euros(amount)}.",
     }.get(row.get("sens") or "", "Rien n'est à verser ni à recouvrer.")
     pdf.set_font(FONT, STRONG, 10)
-    pdf.multi_cell(0, 6, sentence, new_x="LMARGIN", new_y="NEXT")
+    _para(pdf, sentence, 10, 6)
     pdf.set_font(FONT, "", 9)
     _line(
         pdf,
@@ -274,7 +308,7 @@ def _actions(pdf, rows: list[dict]) -> None:
 def _findings(pdf, rows: list[dict]) -> None:
     _heading(pdf, "Constats sur les fichiers reçus")
     if not rows:
-        pdf.multi_cell(0, 5, "Aucun constat.", new_x="LMARGIN", new_y="NEXT")
+        _para(pdf, "Aucun constat.")
         return
     order = {"erreur": 0, "avertissement": 1, "information": 2}
     table = [["Gravité", "Fichier et cellule", "Constat"]]
@@ -301,15 +335,13 @@ def _imputation(pdf, followup: FollowUp | None) -> None:
 def _files(pdf, rows: list[dict]) -> None:
     _heading(pdf, "Fichiers sur lesquels ce rapport repose")
     if not rows:
-        pdf.multi_cell(0, 5, "Aucun.", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 7)
+        _para(pdf, "Aucun.")
     for row in rows:
-        pdf.multi_cell(
-            0,
-            4,
+        _para(
+            pdf,
             f"{clean_text(row['fichier'])} ({row.get('statut', '')}) : SHA-256 {row.get('sha256', '')}",
-            new_x="LMARGIN",
-            new_y="NEXT",
+            7,
+            4,
         )
 
 
