@@ -205,21 +205,7 @@ def _row(path: Path, number: int, row: dict[str, str], year: int) -> FollowUp:
     amendment = _amendment(row, at)
     if amendment is not None:
         params = replace(params, ceilings={**initial, **amendment.ceilings})
-    advance = parse_date_or_amount(row, "avance_versee", at, amount=True)
-    advance_date = parse_date_or_amount(row, "date_avance", at)
-    if (advance is None) != (advance_date is None):
-        missing = "date_avance" if advance_date is None else "avance_versee"
-        raise UsageError(
-            f"{at(missing)} : manquant (avance_versee et date_avance vont ensemble : "
-            "le montant versé et sa date)."
-        )
-    if isinstance(advance, Decimal) and advance > sum(params.ceilings.values(), Decimal(0)):
-        raise UsageError(
-            f"{at('avance_versee')} : l'avance versée ({row['avance_versee']}) dépasse le "
-            "montant total alloué (art. 4.1)."
-        )
-    if isinstance(advance, Decimal) and isinstance(advance_date, date):
-        params = replace(params, advance=advance, advance_date=advance_date)
+    params = _with_advance(row, at, params)
     received = {}
     for annexe in ("annexe2", "annexe3"):
         found = parse_date_or_amount(row, f"date_reception_{annexe}", at)
@@ -230,11 +216,31 @@ def _row(path: Path, number: int, row: dict[str, str], year: int) -> FollowUp:
         line=number,
         initial_ceilings=initial,
         amendment=amendment,
-        advance_paid=advance if isinstance(advance, Decimal) else None,
-        advance_date=advance_date if isinstance(advance_date, date) else None,
+        advance_paid=params.advance,
+        advance_date=params.advance_date,
         received=received,
         imputation=_imputation(row, at),
     )
+
+
+def _with_advance(row: dict[str, str], at, params: Parameters) -> Parameters:
+    """The advance paid and its date (art. 6), both or neither, at most the amount allocated."""
+    advance = parse_date_or_amount(row, "avance_versee", at, amount=True)
+    advance_date = parse_date_or_amount(row, "date_avance", at)
+    if (advance is None) != (advance_date is None):
+        missing = "date_avance" if advance_date is None else "avance_versee"
+        raise UsageError(
+            f"{at(missing)} : manquant (avance_versee et date_avance vont ensemble : "
+            "le montant versé et sa date)."
+        )
+    if not isinstance(advance, Decimal) or not isinstance(advance_date, date):
+        return params
+    if advance > sum(params.ceilings.values(), Decimal(0)):
+        raise UsageError(
+            f"{at('avance_versee')} : l'avance versée ({row['avance_versee']}) dépasse le "
+            "montant total alloué (art. 4.1)."
+        )
+    return replace(params, advance=advance, advance_date=advance_date)
 
 
 def _amendment(row: dict[str, str], at) -> Amendment | None:

@@ -82,22 +82,18 @@ def follow(
         actions += action_rows(code, nom, plan.report if plan else None, bilan_report)
         if late and bilan is None:
             late_codes.append(code)
-            result.findings.append(
-                (
-                    plan,
-                    finding(
-                        "bilan-en-retard",
-                        None,
-                        f"{late} jour(s)",
-                        departement=code,
-                        deadline=f"{bilan_deadline(year):%d/%m/%Y}",
-                    ),
-                )
+            late_finding = finding(
+                "bilan-en-retard",
+                None,
+                f"{late} jour(s)",
+                departement=code,
+                deadline=f"{bilan_deadline(year):%d/%m/%Y}",
             )
+            result.findings.append((plan, late_finding))
     _with_late_findings(result, late_codes)
-    result.suivi = pd.DataFrame(suivi, columns=list(SUIVI_HEADERS))
-    for column in ("jours_de_retard", "erreurs_bilan"):
-        result.suivi[column] = result.suivi[column].astype("Int64")
+    result.suivi = pd.DataFrame(suivi, columns=list(SUIVI_HEADERS)).astype(
+        {"jours_de_retard": "Int64", "erreurs_bilan": "Int64"}
+    )
     result.propositions = pd.DataFrame(proposals, columns=list(PROPOSAL_HEADERS))
     result.actions = pd.DataFrame(actions, columns=ACTION_COLUMNS)
     if result.synthese is not None and followups:
