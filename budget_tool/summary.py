@@ -108,7 +108,8 @@ def _write_table(book, name: str, frame, headers: dict[str, str], formats: dict)
     sheet.set_footer("&L&8&A&R&8Page &P / &N")
     if columns:
         last_row = max(len(records), 1)
-        filter_rows = last_row - (1 if name == "Synthèse" and records else 0)
+        totals = sum(1 for r in records if name == "Synthèse" and r.get("nom") == "Total région")
+        filter_rows = last_row - totals  # the total rows (one per set of départements) stay out
         sheet.autofilter(0, 0, max(filter_rows, 1), len(columns) - 1)
     sheet.set_row(0, 36)
 
