@@ -152,3 +152,35 @@ def test_an_advance_cell_typed_over_is_reported(tmp_path):
 def test_by_code_and_dates(tmp_path):
     item = by_code([_followup(tmp_path, date_reception_annexe3="2025-04-02")])["23"]
     assert item.deadline() == date(2025, 3, 31) and item.received["annexe-3"] > item.deadline()
+
+
+def test_generate_from_the_follow_up_file_writes_amended_ceilings_and_advance_paid(tmp_path):
+    from click.testing import CliRunner
+
+    from budget_tool.cli import main
+
+    path = followup_file(
+        tmp_path,
+        [
+            {
+                **INITIAL,
+                "avance_versee": "190 000,00",
+                "date_avance": "14/06/2024",
+                "avenant": "Avenant n° 1",
+                "date_avenant": "15/09/2024",
+                "plafond_volet2_avenant": "250000",
+            },
+            {"departement": "19", "plafond_volet1": "100000", "plafond_volet2": "100000"},
+        ],
+    )
+    out = tmp_path / "classeurs"
+    run = CliRunner().invoke(main, ["generate", "--allocations", str(path), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    report = check(out / "annexe3-bilan-financier-23-2024.xlsx")
+    assert report.valid, report.flatten()
+    assert [v.ceiling for v in report.volets] == [D("150000"), D("250000")]  # the amendment's
+    assert sum(v.figures["avance"] for v in report.volets) == D("190000")
+    assert report.volets[0].labels["avance"] == "Avance versée le 14/06/2024 (art. 6)"
+    other = check(out / "annexe3-bilan-financier-19-2024.xlsx")  # nothing paid yet: 60 %
+    assert [v.figures["avance"] for v in other.volets] == [D("60000.00"), D("60000.00")]
+    assert "calculée" in other.volets[0].labels["avance"]
