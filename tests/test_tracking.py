@@ -192,3 +192,35 @@ def test_errors_between_the_two_annexes_suspend_the_proposal(tmp_path):
     assert _status(result, "23").startswith("bilan reçu avec erreurs")
     proposal = result.propositions.set_index("departement").loc["23", "proposition"]
     assert proposal.startswith("suspendue : 1 erreur(s)")
+
+
+def test_a_wrong_follow_up_file_stops_consolidate_before_anything_is_written(region, tmp_path):
+    returns, _ = region
+    bad = followup_file(
+        tmp_path,
+        [
+            {
+                "departement": "23",
+                "plafond_volet1": "1",
+                "plafond_volet2": "1",
+                "date_avance": "2025-13-01",
+                "avance_versee": "1",
+            }
+        ],
+    )
+    out = tmp_path / "out"
+    run = CliRunner().invoke(
+        main,
+        [
+            "consolidate",
+            str(returns),
+            "-o",
+            str(out / "c.xlsx"),
+            "--allocations",
+            str(bad),
+            "--reports",
+            str(out / "r"),
+        ],
+    )
+    assert run.exit_code == 2 and "ligne 2, colonne date_avance" in run.output
+    assert not out.exists()
