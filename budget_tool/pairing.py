@@ -96,10 +96,16 @@ def totals(lines: Iterable[dict[str, object]], template: Template) -> dict[tuple
     return result
 
 
+def template_of(report, default: str) -> Template:
+    """The template a report was read with. One place to say it: with template versions side by
+    side, this is ``load_template(report.annexe, report.template_version)``."""
+    return load_template(report.annexe or default)
+
+
 def action_rows(code: str, nom: str, plan_report, bilan_report) -> list[dict[str, object]]:
     """One row per action of a département: planned, spent, gap, and which side is known."""
-    planned = totals(plan_report.lines, load_template(PLAN)) if plan_report else {}
-    spent = totals(bilan_report.lines, load_template(BILAN)) if bilan_report else {}
+    planned = totals(plan_report.lines, template_of(plan_report, PLAN)) if plan_report else {}
+    spent = totals(bilan_report.lines, template_of(bilan_report, BILAN)) if bilan_report else {}
     labels = _plan_labels(planned)
     ensemble = (
         PAIRED if plan_report and bilan_report else (PLAN_ONLY if plan_report else BILAN_ONLY)

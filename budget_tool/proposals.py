@@ -18,8 +18,8 @@ from decimal import Decimal
 from budget_tool.advance import computed, split
 from budget_tool.expr import round_half_up
 from budget_tool.followup import IMPUTATION, FollowUp
+from budget_tool.pairing import template_of
 from budget_tool.report import Report
-from budget_tool.templates import load_template
 
 PAY, RECOVER, NOTHING = "à verser", "à recouvrer", "rien à verser"
 
@@ -64,7 +64,7 @@ class Settlement:
 
 def settle(bilan: Report, followup: FollowUp | None) -> Settlement:
     """The settlement of one bilan (annexe 3), with the State's own figures when known."""
-    checks = load_template(bilan.annexe or "annexe-3").checks
+    checks = template_of(bilan, "annexe-3").checks
     base = checks.ceiling_base if checks else "eligibles"
     rate_key = checks.ceiling_rate if checks else "taux_etat"
     ceilings = {v.volet: v.ceiling for v in bilan.volets}
