@@ -137,6 +137,8 @@ def status_of(
             if errors
             else ("bilan reçu, avertissements à vérifier" if warnings else "bilan reçu conforme")
         )
+        if any(f.code == "classeur-vide" for f in bilan.report.findings):  # issue 12's code
+            state = "bilan reçu vide : aucun montant déclaré"
         if received and received > deadline:
             late = (received - deadline).days
             state += f" ; reçu en retard le {received:%d/%m/%Y} (échéance du {deadline:%d/%m/%Y}, art. 3.2)"
