@@ -88,3 +88,49 @@ def write_allocations(params_list: list[Parameters], target: Path) -> Path:
         )
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target
+
+
+def write_followup(params_list: list[Parameters], target: Path) -> Path:
+    """The DREETS follow-up file for these départements (``consolidate --allocations``): the
+    advance paid (lower than 60 % for one in seven), an amendment for one in ten (the workbooks
+    carry the amended ceilings), reception dates (one bilan in six late) and the imputation."""
+    header = (
+        "departement;plafond_volet1;plafond_volet2;plafond_volet3;convention;avance_versee;"
+        "date_avance;avenant;date_avenant;plafond_volet2_avenant;date_reception_annexe2;"
+        "date_reception_annexe3;cf;df;activite;gm;tiers_chorus"
+    )
+    lines = [header]
+    for index, p in enumerate(params_list):
+        total = sum(p.ceilings.values(), Decimal(0))
+        advance = (total * Decimal("0.6")).quantize(Decimal("0.01"))
+        if index % 7 == 3:
+            advance = (advance * Decimal("0.8")).quantize(Decimal("0.01"))
+        initial2, amendment = p.ceilings[2], ["", "", ""]
+        if index % 10 == 4:
+            initial2 = p.ceilings[2] - Decimal(10_000)
+            amendment = ["Avenant n° 1", "15/09/2024", str(p.ceilings[2])]
+        v3 = p.ceilings.get(3)
+        received3 = "12/05/2025" if index % 6 == 1 else "28/03/2025"
+        lines.append(
+            ";".join(
+                [
+                    p.code,
+                    str(p.ceilings[1]),
+                    str(initial2),
+                    "" if v3 is None else str(v3),
+                    p.convention,
+                    str(advance).replace(".", ","),
+                    "09/02/2024",
+                    *amendment,
+                    "2024-01-25",
+                    received3,
+                    "0102-DR75-DR75",
+                    "0102-02",
+                    "010202020101",
+                    "GM-CDIE-2024",
+                    f"10000{index:05d}",
+                ]
+            )
+        )
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target

@@ -7,9 +7,11 @@ side with their references:
 1. ``budget-tool --help`` (start-up);
 2. ``budget-tool check`` of the largest annexe 3, against a headless LibreOffice recalculation of
    the same file and against the floor (a bare ``openpyxl.load_workbook`` in a fresh process);
-3. ``budget-tool consolidate`` of the 202 files, against one LibreOffice converting them all with
-   recalculation and against the floor (every file loaded once by openpyxl in one process);
-   50, 101 and 202 files to show the cost per file;
+3. ``budget-tool consolidate`` of the 202 files, with the follow-up file (``--allocations``,
+   ``--date``), then again writing the 101 per-département PDF reports (``--reports``, its own
+   row: LibreOffice writes no report, so the ratio compares the consolidation), against one LibreOffice
+   converting them all with recalculation and against the floor (every file loaded once by
+   openpyxl in one process); 50, 101 and 202 files to show the cost per file;
 4. ``budget-tool generate --allocations`` for the 101 départements;
 5. the peak memory (max RSS) of every run.
 
@@ -194,22 +196,31 @@ def build_rows(m: dict[str, Measure], sizes: tuple[int, ...]) -> list[Row]:
     if cons and floor_all:
         row.ratio = f"consolidate / plancher = {cons / floor_all:.2f}×"
     rows.append(row)
+    row = timing_row(
+        m.get("consolidate_reports"),
+        f"3. `consolidate`, {big} fichiers, avec les 101 rapports PDF (`--reports`)",
+    )
+    value = med("consolidate_reports")
+    if value is not None and cons:
+        row.ratio = f"rapports : {(value - cons) / 101 * 1000:.0f} ms / département"
+        row.target, row.met = "≤ 15 s", verdict(value <= 15)
+    rows.append(row)
     rows += linearity_rows(m, sizes)
     row = timing_row(m.get("generate"), "4. `budget-tool generate --allocations`, 101 départements")
     value = med("generate")
     row.target, row.met = "≤ 20 s", verdict(None if value is None else value <= 20)
     rows.append(row)
-    key = f"consolidate_{big}"
-    if key in m and m[key].samples:
-        peak = m[key].peak_mb
-        rows.append(
-            Row(
-                f"5. mémoire max de consolidate ({big} fichiers)",
-                median=f"{peak:.0f} Mo",
-                target="≤ 200 Mo",
-                met=verdict(peak <= 200),
+    for key, label in ((f"consolidate_{big}", ""), ("consolidate_reports", ", avec les rapports")):
+        if key in m and m[key].samples:
+            peak = m[key].peak_mb
+            rows.append(
+                Row(
+                    f"5. mémoire max de consolidate ({big} fichiers{label})",
+                    median=f"{peak:.0f} Mo",
+                    target="≤ 200 Mo",
+                    met=verdict(peak <= 200),
+                )
             )
-        )
 
     return rows
 
@@ -377,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     one = max(annexes3, key=lambda f: (f.stat().st_size, f.name))
     folders = {n: dataset.subset(national.files, n, out / f"set-{n}") for n in sizes}
     allocations = dataset.write_allocations(national.params, out / "allocations-2024.csv")
+    followup = dataset.write_followup(national.params, out / "suivi-2024.csv")
     log(
         f"  {len(national.files)} fichiers ({national.with_volet3} départements avec volet 3), "
         f"contrôle d'un fichier : {one.name} ({one.stat().st_size // 1024} Kio)"
@@ -437,13 +449,26 @@ def main(argv: list[str] | None = None) -> int:
                     f"consolidate_{n}",
                     f"consolidate {n} fichiers",
                     [*tool, "consolidate", str(folders[n]), "-o", str(out / f"synthese-{n}.xlsx")]
-                    + ["--quiet"],
+                    + ["--allocations", str(followup), "--date", "2025-05-15", "--quiet"],
                     heavy,
                     (0,),
                 )
             )
             for n in sizes
         ]
+        group.append(
+            add(
+                Measure(
+                    "consolidate_reports",
+                    f"consolidate {big} fichiers + rapports PDF",
+                    [*tool, "consolidate", str(folders[big]), "-o", str(out / "synthese-r.xlsx")]
+                    + ["--allocations", str(followup), "--date", "2025-05-15", "--quiet"]
+                    + ["--reports", str(out / "rapports")],
+                    heavy,
+                    (0,),
+                )
+            )
+        )
         group.append(
             add(
                 Measure(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from budget_tool.errors import WorkbookRefused
 from budget_tool.findings import Finding, finding
+from budget_tool.layout import advance_paid_label
 from budget_tool.numbers import cents
 from budget_tool.plan import Parameters, compute
 from budget_tool.reader import NotOurWorkbook, read_workbook
@@ -55,6 +56,7 @@ def check(
         path=path,
         annexe=workbook.template.id,
         template_version=workbook.template.version,
+        templates=templates,
         departement=workbook.plan.params.code,
         departement_nom=workbook.plan.params.nom,
         region=workbook.plan.params.region,
@@ -64,7 +66,7 @@ def check(
         volets=_figures(context),
         totals=_totals(context),
         figures=[
-            (figure.label, _money(context, figure.key))
+            (_figure_label(context, figure.key, figure.label), _money(context, figure.key))
             for figure in workbook.template.synthesis.figures
         ],
         lines=_lines(context),
@@ -81,6 +83,9 @@ def _money(ctx: Context, anchor: str) -> object:
 def _figures(ctx: Context) -> list[VoletFigures]:
     columns = [c for c in ctx.workbook.template.synthesis.columns if c.formula]
     labels = {c.key: c.header for c in columns}
+    paid = advance_paid_label(ctx.workbook.template, ctx.plan.params)
+    if paid and ctx.checks is not None:  # the advance actually paid (art. 6), not 60 %
+        labels[ctx.checks.advance] = paid
     types = {c.key: c.type for c in columns}
     result = []
     for number, ceiling in sorted(ctx.plan.params.ceilings.items()):
@@ -92,6 +97,12 @@ def _figures(ctx: Context) -> list[VoletFigures]:
         }
         result.append(VoletFigures(number, ceiling, numbers, labels, types))
     return result
+
+
+def _figure_label(ctx: Context, key: str, label: str) -> str:
+    paid = advance_paid_label(ctx.workbook.template, ctx.plan.params)
+    checks = ctx.checks
+    return paid if paid and checks is not None and key == checks.advance_figure else label
 
 
 def _totals(ctx: Context) -> dict[str, Decimal]:

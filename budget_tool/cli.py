@@ -201,7 +201,9 @@ def generate(
     Les formules sont verrouillées ; seules les cellules de saisie (en jaune) sont ouvertes,
     avec listes déroulantes et contrôles de saisie. Avec --allocations, génère les classeurs de
     chaque département du fichier (colonnes : departement, plafond_volet1, plafond_volet2,
-    plafond_volet3, et en option convention, annee).
+    plafond_volet3, et en option convention, annee). Le fichier de suivi complet est accepté :
+    les plafonds du dernier avenant et l'avance versée (verrouillée, « versée le … ») sont alors
+    écrits dans les classeurs ; sans avance versée, 60 % du plafond (« calculée »).
 
     \b
     Exemple :
@@ -385,8 +387,9 @@ def rules(fmt) -> None:
 @click.option(
     "--allocations",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV des allocations de l'État : les plafonds des classeurs lui sont comparés, et les "
-    "départements dotés qui n'ont rien envoyé sont signalés.",
+    help="Fichier de suivi (CSV des allocations, avec en option avance versée, avenant, dates "
+    "de réception, imputation Chorus ; voir le README) : plafonds en vigueur comparés aux "
+    "classeurs, soldes sur l'avance réellement versée, un statut pour chaque département.",
 )
 @click.option(
     "--year",
@@ -403,8 +406,31 @@ def rules(fmt) -> None:
     help="Séparateur des CSV : « ; » pour Excel et LibreOffice en français (virgule décimale), "
     "« , » pour les scripts (point décimal).",
 )
+@click.option(
+    "--date",
+    "on_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date du suivi (AAAA-MM-JJ, par défaut aujourd'hui) : bilans attendus ou en retard "
+    "(échéance de l'art. 3.2, trois mois après la fin de la convention).",
+)
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier où écrire le rapport PDF (A4) de chaque département, à lui envoyer.",
+)
 def consolidate(
-    inputs, output, csv_dir, json_path, keep_going, quiet, allocations, year, csv_sep
+    inputs,
+    output,
+    csv_dir,
+    json_path,
+    keep_going,
+    quiet,
+    allocations,
+    year,
+    csv_sep,
+    on_date,
+    reports_dir,
 ) -> None:
     """Consolide les annexes reçues des départements d'une région (fichiers ou dossiers).
 
@@ -420,6 +446,8 @@ def consolidate(
       budget-tool consolidate retours/ -o synthese.xlsx --csv tables/ --json synthese.json
       budget-tool consolidate retours/ -o synthese.xlsx --allocations allocations-2024.csv
       budget-tool consolidate retours/ --year 2025 -o consolidation-plans-2025.xlsx
+      budget-tool consolidate retours/ -o synthese.xlsx --allocations suivi-2024.csv \\
+          --date 2025-04-15 --reports rapports/
     """
     from functools import partial
 
@@ -431,7 +459,9 @@ def consolidate(
     ]
     run = partial(run, year=year)
     _check_outputs([p for p in (output, json_path) if p], csv_dir, CSV_TABLES)
-    result = _run_with_progress(run, inputs, outputs, quiet, _allocations(allocations))
+    followup = _followup(allocations, year)
+    today = on_date.date() if on_date else None
+    result = _run_with_progress(run, inputs, outputs, quiet, followup, today)
     if result.refused and not keep_going:
         for item in result.refused:
             click.echo(f"Refusé : {shown(item.path)} : {shown(item.reason)}", err=True)
@@ -450,6 +480,12 @@ def consolidate(
         if json_path:
             write_text(json_path, to_json(result))
             written.append(json_path)
+    if reports_dir:
+        from budget_tool.notices import write_notices
+
+        reports = write_notices(result, reports_dir, followup, today)
+        if not quiet:
+            click.echo(f"Rapports par département : {len(reports)} dans {shown(reports_dir)}")
     if not quiet:
         _say_consolidation(result, written, err="-" in outputs)
     sys.exit(3 if result.refused else 0)
@@ -471,16 +507,28 @@ def _check_outputs(files: list[Path], csv_dir: Path | None, tables) -> None:
         check_target(path)
 
 
-def _run_with_progress(run, inputs, outputs, quiet, allocations):
+def _followup(path: Path | None, year: int | None):
+    """The follow-up file by département code, or None when not given."""
+    if path is None:
+        return None
+    from budget_tool.followup import by_code, read_followup
+    from budget_tool.templates import templates_dir
+    from budget_tool.versions import default_year
+
+    return by_code(read_followup(path, year or default_year(templates_dir())))
+
+
+def _run_with_progress(run, inputs, outputs, quiet, followup, today):
+    options = {"outputs": outputs, "followup": followup, "today": today}
     if quiet or not terminal.is_terminal(sys.stderr) or terminal.plain_terminal():
-        return run(inputs, outputs=outputs, allocations=allocations)
+        return run(inputs, **options)
     with click.progressbar(length=0, label="Contrôle des fichiers", file=sys.stderr) as bar:
 
         def step(item) -> None:
             bar.length = (bar.length or 0) + 1
             bar.update(1, item.path.name)
 
-        return run(inputs, progress=step, outputs=outputs, allocations=allocations)
+        return run(inputs, progress=step, **options)
 
 
 def _say_consolidation(result, written: list, err: bool = False) -> None:

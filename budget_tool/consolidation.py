@@ -10,6 +10,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ from budget_tool.report import Report
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from budget_tool.followup import FollowUp
 
 # Workbooks, and the spreadsheet files a département may send by mistake (refused with advice);
 # anything else in a folder (CSV or JSON outputs, notes) is set aside with a note.
@@ -49,6 +52,9 @@ class Consolidation:
     anomalies: pd.DataFrame | None = None
     lignes: pd.DataFrame | None = None
     fichiers: pd.DataFrame | None = None
+    suivi: pd.DataFrame | None = None  # tracking.py: a status per département
+    propositions: pd.DataFrame | None = None  # proposals.py: what to pay or recover
+    actions: pd.DataFrame | None = None  # pairing.py: plan against actual per action
 
     @property
     def refused(self) -> list[InputFile]:
@@ -118,6 +124,8 @@ def consolidate(
     allocations: Mapping[str, Parameters] | None = None,
     year: int | None = None,
     templates: Path | None = None,
+    followup: Mapping[str, FollowUp] | None = None,
+    today: date | None = None,
 ) -> Consolidation:
     """Check every input, pair annexes 2 and 3 per département, build the tables.
 
@@ -127,8 +135,13 @@ def consolidate(
     the inputs is said. Each year is consolidated on its own: files of several years are refused
     together, unless ``year`` says which one to keep (the others are then set aside). Each file
     is checked with the template version it names (``templates``: the templates folder), so
-    files of two versions of the same year are consolidated together.
+    files of two versions of the same year are consolidated together. ``followup`` (the follow-up file,
+    ``followup.read_followup``) gives each département's ceilings in force (and stands for
+    ``allocations`` when those are not given), the advance paid and the reception dates;
+    ``today`` (default: today) dates the art. 3.2 statuses.
     """
+    if allocations is None and followup is not None:
+        allocations = {code: item.params for code, item in followup.items()}
     files = discover([Path(p) for p in inputs])
     refuse_outputs_over_inputs(files, outputs)
     if not any(item.status == "retenu" for item in files):
@@ -150,6 +163,9 @@ def consolidate(
     from budget_tool.tables import build_tables
 
     build_tables(result, chosen)
+    from budget_tool.tracking import follow
+
+    follow(result, chosen, followup, today)
     return result
 
 

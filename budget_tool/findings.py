@@ -349,6 +349,14 @@ _RULES += [
         "4.1",
         "plafonds",
     ),
+    Rule(
+        "avance-differente",
+        A,
+        "Avance différente de l'avance versée",
+        "Le classeur indique une avance de {found}, alors que l'État a versé {expected} le {date} (fichier de suivi) : le solde sera calculé sur l'avance versée.",
+        "6",
+        "plafonds",
+    ),
     # consolidation: said of a set of files, not of one file
     Rule(
         "doublon-departement",
@@ -364,6 +372,14 @@ _RULES += [
         "Le plafond du volet {volet} diffère entre l'annexe 2 ({expected}) et l'annexe 3 ({found}).",
         "4.1",
         "consolidation",
+    ),
+    Rule(
+        "bilan-en-retard",
+        A,
+        "Bilan final en retard",
+        "Le bilan final du département {departement} n'est pas reçu : l'échéance du {deadline} (trois mois après la fin de la convention) est dépassée de {found}.",
+        "3.2",
+        family="consolidation",
     ),
     Rule(
         "annexe-manquante",

@@ -102,8 +102,50 @@ def _with_values(skeleton: WorkbookPlan, params: Parameters) -> WorkbookPlan:
         if sheet.volet is not None:
             position = sheet.anchors["plafond"]
             cells[position] = replace(cells[position], value=Decimal(params.ceilings[sheet.volet]))
+        elif sheet.name == skeleton.template.synthesis.sheet and params.advance is not None:
+            _advance_paid(skeleton.template, params, sheet, cells)
         sheets.append(replace(sheet, cells=cells))
     return WorkbookPlan(skeleton.template, params, sheets, skeleton.defined_names)
+
+
+def advance_cells(template: Template, sheet: SheetPlan) -> tuple[tuple[int, int], list[int], int]:
+    """Where the advance of art. 6 stands on the synthesis: its header cell, the column's
+    volet rows (in volet order) and its column; col -1 when the template has none."""
+    checks = template.checks
+    keys = [c.key for c in template.synthesis.columns]
+    if checks is None or checks.advance not in keys:
+        return (0, 0), [], -1
+    col = keys.index(checks.advance)
+    volets = sorted(k for k in sheet.anchors if k.startswith("volet") and k.endswith(".row"))
+    return (sheet.header_rows[0], col), [sheet.anchors[k][0] for k in volets], col
+
+
+def advance_paid_label(template: Template, params: Parameters) -> str | None:
+    """« Avance versée le JJ/MM/AAAA (art. 6) » when the advance paid is known, else None."""
+    if params.advance is None or template.checks is None or not template.checks.advance:
+        return None
+    when = f"{params.advance_date:%d/%m/%Y}" if params.advance_date else "?"
+    return template.checks.advance_paid_label.format(date=when)
+
+
+def _advance_paid(template: Template, params: Parameters, sheet: SheetPlan, cells: dict) -> None:
+    """The advance actually paid: locked values per volet (split in proportion to the
+    ceilings), its header and its figure saying when it was paid."""
+    from budget_tool.advance import split
+
+    assert template.checks is not None and params.advance is not None
+    header, rows, col = advance_cells(template, sheet)
+    if col < 0:
+        return
+    label = advance_paid_label(template, params) or ""
+    cells[header] = replace(cells[header], value=label)
+    shares = split(params.advance, dict(params.ceilings))
+    for number, row in zip(params.volets, rows, strict=True):
+        cell = cells[(row, col)]
+        cells[(row, col)] = Cell(row, col, VALUE, "money", cell.style, shares[number], key=cell.key)
+    figure = sheet.anchors.get(template.checks.advance_figure)
+    if figure is not None:
+        cells[(figure[0], 0)] = replace(cells[(figure[0], 0)], value=label)
 
 
 def column_index(column: Column) -> int:

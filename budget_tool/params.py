@@ -6,7 +6,6 @@ everything is validated before anything is written.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -77,73 +76,9 @@ def build_parameters(allocation: Allocation, year: int, where: str = "") -> Para
     )
 
 
-_MAX_CSV_BYTES = 10 * 1024 * 1024  # 101 départements take a few kilobytes
-
-
-def _read_csv_text(path: Path) -> str:
-    """The CSV's text; a FIFO or device (which could block or never end), a huge or unreadable
-    file is refused in French, naming the file."""
-    import stat
-
-    from budget_tool.names import shown
-
-    try:
-        info = Path(path).stat()
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_CSV_BYTES:
-            raise UsageError(
-                f"{shown(path)} : ce n'est pas un fichier CSV ordinaire (dossier, périphérique, "
-                "tube, ou plus de 10 Mo)."
-            )
-        return Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"{shown(path)} : fichier illisible (pas en UTF-8 : enregistrez-le en « CSV UTF-8 »)."
-        ) from exc
-    except OSError as exc:
-        from budget_tool.output import os_reason
-
-        raise UsageError(f"{shown(path)} : fichier illisible ({os_reason(exc)[0]}).") from exc
-
-
 def read_allocations(path: Path, year: int) -> list[Parameters]:
-    """Every row of an allocations CSV (``;`` or ``,`` separated, UTF-8 with or without BOM)."""
-    text = _read_csv_text(path)
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise UsageError(
-            f"{path} : fichier vide (attendu : une ligne d'en-tête {', '.join(CSV_COLUMNS)})."
-        )
-    dialect = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.DictReader(lines, delimiter=dialect)
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = [name for name in CSV_COLUMNS[:3] if name not in header]
-    if missing:
-        raise UsageError(
-            f"{path} : colonne(s) manquante(s) : {', '.join(missing)} "
-            f"(attendues : {', '.join(CSV_COLUMNS)})."
-        )
-    rows = list(reader)
-    result, seen = [], set()
-    for number, row in enumerate(rows, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-        where = f"{path}, ligne {number}"
-        allocation = Allocation(
-            row["departement"],
-            row["plafond_volet1"],
-            row["plafond_volet2"],
-            row.get("plafond_volet3") or None,
-            row.get("convention") or None,
-        )
-        try:
-            params = build_parameters(allocation, int(row.get("annee") or year), where)
-        except UsageError as exc:
-            raise UsageError(f"{where} : {exc}" if where not in str(exc) else str(exc)) from exc
-        except ValueError as exc:
-            raise UsageError(f"{where} : année invalide « {row.get('annee')} ».") from exc
-        if params.code in seen:
-            raise UsageError(f"{where} : département {params.code} présent deux fois.")
-        seen.add(params.code)
-        result.append(params)
-    if not result:
-        raise UsageError(f"{path} : aucune ligne d'allocation.")
-    return result
+    """Every row of an allocations (or follow-up) CSV, with the ceilings in force: those of the
+    latest amendment where there is one. The parsing is ``followup.read_followup``'s."""
+    from budget_tool.followup import read_followup
+
+    return [item.params for item in read_followup(Path(path), year)]

@@ -30,6 +30,8 @@ class Parameters:
     year: int
     convention: str
     ceilings: Mapping[int, Decimal]  # volet number -> PLAFOND DEPARTEMENT (art. 4.1)
+    advance: Decimal | None = None  # the advance actually paid (art. 6), when known
+    advance_date: date | None = None  # and when it was paid
 
     @property
     def volets(self) -> tuple[int, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -118,6 +119,7 @@ def _parameters(path, template: Template, book: RawWorkbook, ident_sheet: str):
         int(year_match.group(3)),
         ident.get("convention", ""),
         ceilings,
+        *_advance(path, template, book, probe, ceilings),
     )
     return params, ident
 
@@ -149,6 +151,38 @@ def _ceilings(path: Path, template: Template, book: RawWorkbook, probe) -> dict[
         value = to_value(raw)
         ceilings[volet.number] = value if isinstance(value, Decimal) else Decimal(0)
     return ceilings
+
+
+_PAID = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+
+
+def _advance(path: Path, template: Template, book: RawWorkbook, probe, ceilings) -> tuple:
+    """The advance paid and its date, when the synthesis says « versée le JJ/MM/AAAA » in the
+    header of its advance column (a workbook generated with the follow-up file); else None."""
+    from budget_tool.layout import advance_cells
+
+    name = template.synthesis.sheet
+    (row, col), _, column = advance_cells(template, probe.synthesis)
+    if column < 0 or not _is_worksheet(book, name) or template.checks is None:
+        return None, None
+    cells = book.sheets[name].cells
+    header = _text(cells[(row, col)].raw if (row, col) in cells else None)
+    prefix = template.checks.advance_paid_label.split("{date}")[0]
+    match = _PAID.search(header) if prefix and header.startswith(prefix) else None
+    if match is None:
+        return None, None
+    try:
+        when = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    except ValueError:
+        return None, None
+    labels = {template.synthesis.volet_label.format(volet=n): n for n in ceilings}
+    total = Decimal(0)
+    for r in range(row + 1, row + 1 + len(template.volets) + 1):
+        label = cells[(r, 0)].cached if (r, 0) in cells else None
+        if isinstance(label, str) and label.strip() in labels and (r, column) in cells:
+            value = to_value(_number_checked(path, name, r + 1, column + 1, cells[(r, column)].raw))
+            total += value if isinstance(value, Decimal) else Decimal(0)
+    return total, when
 
 
 def _probe_plan(template: Template) -> WorkbookPlan:

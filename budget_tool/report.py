@@ -48,6 +48,7 @@ class Report:
         default_factory=list
     )  # (label, value) under the table
     refused: str | None = None
+    templates: Path | None = None  # the templates folder it was read with (None: the default)
 
     @classmethod
     def refused_file(cls, path: Path, reason: str, refusal: Finding) -> Report:

@@ -46,6 +46,7 @@ class Group:
     total_with_next: bool = False  # no total of its own: the next group's total adds its lines
     heading_total: bool = False  # the heading row adds this group and the next ones up to the
     # next heading (annexe 3: the model's "-  €" on a block heading)
+    pair: str = ""  # action key shared with the other annexe (plan against actual); "" = section's
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Section:
     # information, and the volet total adds the counted groups' totals instead
     total_scope: str = "counted"
     total_note: str = ""  # a note written beside the section total's label
+    pair: str = ""  # action key shared with the other annexe's section or group (pairing.py)
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,9 @@ class Checks:
     cofinancing_volet: int = 0  # art. 3.3: volet whose State share is capped
     cofinancing_share: str = ""  # anchor of that share on the volet sheet
     cofinancing_cost: str = ""  # anchor of the total cost it is a share of
+    advance: str = ""  # synthesis column of the advance (art. 6): a value when it was paid
+    advance_figure: str = ""  # the figure that totals it
+    advance_paid_label: str = ""  # its header then, with {date}: « Avance versée le {date} »
 
 
 @dataclass(frozen=True)

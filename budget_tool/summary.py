@@ -19,6 +19,7 @@ from budget_tool.output import ensure_folder, output_path
 from budget_tool.sanitize import clean_text
 from budget_tool.tables import MONEY_COLUMNS, SYNTHESE_HEADERS
 from budget_tool.templates import ANNEXES, load_template
+from budget_tool.tracking import EXTRA_MONEY, EXTRA_PERCENT, EXTRA_WIDTHS, extra_tables
 
 EURO = '#,##0.00 "€"'
 SHEETS = ("Synthèse", "Anomalies", "Lignes", "Fichiers")
@@ -30,6 +31,7 @@ WIDTHS = {
     "fichier": 42,
     "nom": 20,
     "statut": 30,
+    **EXTRA_WIDTHS,
 }
 
 
@@ -57,6 +59,8 @@ def write_summary(result: Consolidation, target: Path | str) -> Path | str:
         for name, (frame, headers) in tables.items():
             top = _title_block(book, result, formats) if name == "Synthèse" else 0
             _write_table(book, name, frame, headers, formats, top)
+        for name, frame, headers in extra_tables(result).values():
+            _write_table(book, name, frame, headers, formats)
         _chart(book, result)
         book.close()
     return target
@@ -131,7 +135,8 @@ def _write_table(
     sheet.set_footer("&L&8&A&R&8Page &P / &N")
     if columns:
         last_row = top + max(len(records), 1)
-        filter_rows = last_row - (1 if name == "Synthèse" and records else 0)
+        totals = sum(1 for r in records if name == "Synthèse" and r.get("nom") == "Total région")
+        filter_rows = last_row - totals  # the total rows (one per set of départements) stay out
         sheet.autofilter(top, 0, max(filter_rows, top + 1), len(columns) - 1)
     sheet.set_row(top, 36)
 
@@ -165,9 +170,9 @@ def _write_value(sheet, row: int, col: int, key: str, value, formats: dict, is_t
 
 def _number_format(key: str, value: object) -> str:
     kind = column_types().get(key, "")
-    if key == "ecart_pct" or kind == "percent":
-        return "percent" if key == "ecart_pct" else "rate"
-    if key in MONEY_COLUMNS or kind == "money":
+    if key == "ecart_pct" or key in EXTRA_PERCENT or kind == "percent":
+        return "percent" if key == "ecart_pct" or key in EXTRA_PERCENT else "rate"
+    if key in MONEY_COLUMNS or key in EXTRA_MONEY or kind == "money":
         return "money"
     return "integer" if isinstance(value, int) else "number"
 
@@ -284,7 +289,8 @@ def _missing(value) -> bool:
     return type(value).__name__ == "NAType"
 
 
-CSV_TABLES = ("synthese", "anomalies", "lignes", "fichiers")
+# The last three only with a follow-up file (tracking.extra_tables).
+CSV_TABLES = ("synthese", "anomalies", "lignes", "fichiers", "suivi", "propositions", "actions")
 
 
 def write_csv(result: Consolidation, folder: Path, sep: str = ";") -> list[Path]:
@@ -294,7 +300,7 @@ def write_csv(result: Consolidation, folder: Path, sep: str = ";") -> list[Path]
 
     folder = ensure_folder(folder)
     written = []
-    for name in CSV_TABLES:
+    for name in (*CSV_TABLES[:4], *extra_tables(result)):
         frame = getattr(result, name)
         rows = (
             [_csv_field(record[key]) for key in frame.columns]
@@ -339,7 +345,7 @@ def to_json(result: Consolidation) -> str:
                 {k: convert(v) for k, v in r.items()}
                 for r in getattr(result, name).to_dict("records")
             ]
-            for name in ("synthese", "anomalies", "lignes", "fichiers")
+            for name in ("synthese", "anomalies", "lignes", "fichiers", *extra_tables(result))
         },
     }
     return json.dumps(payload, ensure_ascii=False, indent=2)

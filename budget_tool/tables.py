@@ -46,7 +46,7 @@ SYNTHESE_HEADERS = {
     "ineligibles": "dont inéligibles (art. 4.2)",
     "eligibles": "Dépenses éligibles",
     "contribution_due": "Contribution État due (art. 8)",
-    "avance_versee": "Avance versée 60 % (art. 6)",
+    "avance_versee": "Avance (art. 6) : versée, sinon 60 % du plafond",
     "solde_a_verser": "Solde à verser par l'État",
     "trop_percu": "Trop-perçu à reverser",
     "ecart_prevu_realise": "Écart réalisé - prévu (€)",
@@ -73,7 +73,7 @@ def build_tables(result: Consolidation, chosen: dict[tuple[str, str], InputFile]
     result.synthese = pd.DataFrame(_synthese_rows(result, chosen), columns=list(SYNTHESE_HEADERS))
     for column in ("volet", "erreurs", "avertissements"):
         result.synthese[column] = result.synthese[column].astype("Int64")
-    result.anomalies = pd.DataFrame(_anomaly_rows(result), columns=ANOMALY_COLUMNS)
+    result.anomalies = pd.DataFrame(anomaly_rows(result), columns=ANOMALY_COLUMNS)
     result.lignes = pd.DataFrame(_line_rows(chosen))
     result.fichiers = pd.DataFrame(_file_rows(result), columns=FILE_COLUMNS)
 
@@ -107,9 +107,7 @@ def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFil
                 statut=_status(plan, bilan, errors, warnings, _empty(reports)),
             )
             rows.append(row)
-    if rows:
-        rows.append(_total_row(rows))
-    return rows
+    return rows + total_rows(rows)
 
 
 def _concerns(finding: Finding, volet: int, sheets: dict[int, set[str]]) -> bool:
@@ -173,10 +171,35 @@ def _status(plan, bilan, errors: int, warnings: int, empty: str = "") -> str:
     return f"incomplet : {missing[0]} non reçue ; {received} : {state}"
 
 
-def _total_row(rows: list[dict]) -> dict:
+TOTAL_LABEL = "Total région"
+SETS = (
+    ("apparié", "départements appariés (plan et bilan)"),
+    ("plan seul", "plan seul (bilan non reçu)"),
+    ("bilan seul", "bilan seul (plan non reçu)"),
+)
+
+
+def total_rows(rows: list[dict]) -> list[dict]:
+    """One total per set of départements (paired, plan only, bilan only), each saying which:
+    sums, gaps and percentages of a total never mix départements that sent different annexes."""
+    by_set: dict[str, list[dict]] = {}
+    for row in rows:
+        if row.get("nom") != TOTAL_LABEL:
+            by_set.setdefault(row_set(row), []).append(row)
+    return [_total_row(by_set[key], label) for key, label in SETS if by_set.get(key)]
+
+
+def row_set(row: dict) -> str:
+    planned = row.get("besoins_prevus") is not None
+    declared = row.get("depenses_declarees") is not None
+    return "apparié" if planned and declared else ("plan seul" if planned else "bilan seul")
+
+
+def _total_row(rows: list[dict], label: str = "") -> dict:
+    codes = sorted({r["departement"] for r in rows}, key=_code_order)
     total: dict[str, object] = {
         "departement": "",
-        "nom": "Total région",
+        "nom": TOTAL_LABEL,
         "region": "",
         "volet": None,
     }
@@ -191,7 +214,7 @@ def _total_row(rows: list[dict]) -> dict:
     )
     total["erreurs"] = None
     total["avertissements"] = None
-    total["statut"] = ""
+    total["statut"] = f"{label} : {len(codes)} ({', '.join(codes)})" if label else ""
     return total
 
 
@@ -217,7 +240,7 @@ ANOMALY_COLUMNS = [
 ]
 
 
-def _anomaly_rows(result: Consolidation) -> list[dict]:
+def anomaly_rows(result: Consolidation) -> list[dict]:
     rows = []
     pairs: list[tuple[InputFile | None, Finding]] = [
         (item, f) for item in result.files if item.report for f in item.report.findings

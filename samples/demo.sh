@@ -19,12 +19,26 @@ echo "== budget-tool check : un plan de financement qui dépasse le plafond du v
 "$BIN/budget-tool" check samples/annexe2-23-2024-plafond-depasse.xlsx || echo "(code de sortie $?)"
 
 echo
-echo "== budget-tool consolidate : les retours de cinq départements de Nouvelle-Aquitaine"
+echo "== budget-tool consolidate : les retours de Nouvelle-Aquitaine, avec le fichier de suivi de la DREETS"
+echo "   (situation au 15/05/2025 : un avenant, une avance versée tard et plus basse, un bilan en retard,"
+echo "   un département qui n'a rien envoyé, un autre seulement son plan)"
 "$BIN/budget-tool" consolidate samples/region -o "$OUT/consolidation-nouvelle-aquitaine-2024.xlsx" \
-  --csv "$OUT/tables" --json "$OUT/consolidation.json"
+  --csv "$OUT/tables" --json "$OUT/consolidation.json" \
+  --allocations samples/region/suivi-nouvelle-aquitaine-2024.csv --date 2025-05-15 \
+  --reports "$OUT/rapports"
 echo
 echo "Synthèse par département et par volet ($OUT/tables/synthese.csv) :"
-"$BIN/python" samples/show_synthese.py "$OUT/tables/synthese.csv"
+"$BIN/python" samples/show_table.py "$OUT/tables/synthese.csv"
+echo
+echo "Suivi : un statut par département ($OUT/tables/suivi.csv) :"
+"$BIN/python" samples/show_table.py "$OUT/tables/suivi.csv" departement nom statut
+echo
+echo "Propositions de paiement ($OUT/tables/propositions.csv) :"
+"$BIN/python" samples/show_table.py "$OUT/tables/propositions.csv" departement nom sens montant \
+  avance avance_origine proposition
+echo
+echo "Rapports à envoyer, un PDF A4 par département ($OUT/rapports/) :"
+ls "$OUT/rapports"
 
 echo
 echo "== Et maintenant ?"

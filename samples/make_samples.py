@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -289,7 +290,8 @@ def empty_and_network_samples() -> None:
 
 
 REGION = (  # (code, ceilings of volets 1, 2, 3, annexe 3 received, a mistake)
-    ("19", (Decimal("120000"), Decimal("310000"), None), True, "underspent"),
+    # 19: ceilings in force after its amendment (volet 2 raised from 310 000, see FOLLOWUP)
+    ("19", (Decimal("120000"), Decimal("340000"), None), True, "underspent"),
     ("23", (Decimal("150000"), Decimal("400000"), Decimal("250000")), True, None),
     ("24", (Decimal("180000"), Decimal("520000"), None), True, "ineligible"),
     ("87", (Decimal("160000"), Decimal("450000"), Decimal("300000")), True, "overspent"),
@@ -297,13 +299,32 @@ REGION = (  # (code, ceilings of volets 1, 2, 3, annexe 3 received, a mistake)
 )
 
 
+# The DREETS follow-up file of the region, as its spreadsheet exports it (« ; », decimal comma,
+# both date forms): an amendment (19), an advance paid late and lower than 60 % (24), a bilan
+# received late (23), a département that sent nothing (33) and one that sent only its plan (86).
+# The Chorus codes are made up for the example.
+FOLLOWUP = """\
+departement;plafond_volet1;plafond_volet2;plafond_volet3;convention;avance_versee;date_avance;avenant;date_avenant;plafond_volet1_avenant;plafond_volet2_avenant;plafond_volet3_avenant;date_reception_annexe2;date_reception_annexe3;cf;df;activite;gm;tiers_chorus
+19;120000;310000;;2024-19-001;258000,00;12/02/2024;Avenant n° 1;15/09/2024;;340000;;20/01/2024;28/03/2025;0102-DR75-DR75;0102-02;010202020101;GM-CDIE-2024;1000012319
+23;150000;400000;250000;2024-23-001;480 000,00;2024-02-09;;;;;;2024-01-25;2025-05-12;0102-DR75-DR75;0102-02;010202020101;GM-CDIE-2024;1000012323
+24;180000;520000;;2024-24-001;350000,00;14/06/2024;;;;;;22/01/2024;25/03/2025;0102-DR75-DR75;0102-02;010202020101;GM-CDIE-2024;1000012324
+33;200000;610000;;2024-33-001;486000,00;09/02/2024;;;;;;;;0102-DR75-DR75;0102-02;010202020101;GM-CDIE-2024;1000012333
+86;140000;380000;;2024-86-001;312000,00;09/02/2024;;;;;;30/01/2024;;0102-DR75-DR75;0102-02;010202020101;GM-CDIE-2024;1000012386
+87;160000;450000;300000;2024-87-001;546000,00;09/02/2024;;;;;;19/01/2024;20/03/2025;0102-DR75-DR75;0102-02;010202020101;GM-CDIE-2024;1000012387
+"""
+FOLLOWUP_NAME = "suivi-nouvelle-aquitaine-2024.csv"
+
+
 def region_samples() -> None:
     """What a DREETS receives from the départements of Nouvelle-Aquitaine (an excerpt)."""
     from budget_tool.departements import lookup
+    from budget_tool.followup import by_code, read_followup
 
     folder = HERE / "region"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
+    (folder / FOLLOWUP_NAME).write_text(FOLLOWUP, encoding="utf-8")
+    followup = by_code(read_followup(folder / FOLLOWUP_NAME, 2024))
     for code, ceilings, with_bilan, mistake in REGION:
         dep = lookup(code)
         params = Parameters(
@@ -322,6 +343,9 @@ def region_samples() -> None:
         )
         if not with_bilan:
             continue
+        # the bilan is sent after the advance was paid: it shows the advance paid (art. 6)
+        paid = followup[code]
+        params = replace(params, advance=paid.advance_paid, advance_date=paid.advance_date)
         plan3 = build_plan(load_template("annexe-3"), params)
         use = {"overspent": Decimal("1.1"), "underspent": Decimal("0.45")}.get(
             mistake or "", Decimal("0.85")

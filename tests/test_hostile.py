@@ -253,7 +253,7 @@ def test_11_external_entity_content_appears_in_no_output(tmp_path, clean):
     assert result.exit_code == 3 and "DOCTYPE ou ENTITY" in result.output
     assert SECRET not in check_output + result.output
     written = sorted(p for p in out.rglob("*") if p.is_file())
-    assert len(written) == 6  # workbook, JSON, four CSV
+    assert len(written) == 9  # workbook, JSON, seven CSV (four tables and the follow-up's three)
     for item in written:  # the .xlsx is a zip: look inside every part too
         blobs = (
             hostile.read_entries(item).values() if item.suffix == ".xlsx" else [item.read_bytes()]

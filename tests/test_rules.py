@@ -1363,6 +1363,21 @@ def both_annexes_of_a_departement_with_the_same_ceilings(wb):
     return NearMiss(folder)
 
 
+@triggers("bilan-en-retard")
+def bilan_not_received_three_months_after_the_convention_is_reported(wb):
+    folder = wb.folder / "retard"  # consolidated today, long after the 2024 deadline
+    annexe2, annexe3 = _pair(wb, folder)
+    annexe3.unlink()
+    return Expected(folder, annexe2.name, says=("département 23", "31/03/2025"))
+
+
+@stays_silent("bilan-en-retard")
+def bilan_received_is_never_late(wb):
+    folder = wb.folder / "bilan-recu"
+    _pair(wb, folder)
+    return NearMiss(folder)
+
+
 # ================================================================ allocations (--allocations)
 def _allocation(code: str, ceilings: dict[int, Decimal]) -> Parameters:
     return Parameters(code, "", "", YEAR, "", ceilings)
@@ -1389,6 +1404,26 @@ def departement_missing_from_the_allocations_is_reported(wb):
 @stays_silent("plafond-modifie", "departement-hors-allocations")
 def ceilings_exactly_as_allocated(wb):
     return NearMiss(wb.clean(ANNEXE3), allocations=(_allocation("23", CEILINGS),))
+
+
+def _paid(advance: str) -> Parameters:
+    from dataclasses import replace
+
+    return replace(_allocation("23", CEILINGS), advance=D(advance), advance_date=date(2024, 6, 14))
+
+
+@triggers("avance-differente")
+def advance_shown_differs_from_the_advance_paid(wb):
+    sheet, row, col = wb.synthesis_cell(ANNEXE3, None, "avance")  # 60 % of 800 000 shown
+    says = (f"avance de {fr('480 000,00 €')}", f"versé {fr('400 000,00 €')} le 14/06/2024")
+    return Expected(
+        wb.clean(ANNEXE3), str(CellRef(sheet, row, col)), says=says, allocations=(_paid("400000"),)
+    )
+
+
+@stays_silent("avance-differente")
+def advance_shown_is_the_advance_paid(wb):
+    return NearMiss(wb.clean(ANNEXE3), allocations=(_paid("480000.00"),))
 
 
 # ================================================================ the tests
@@ -1437,7 +1472,7 @@ def _once(case, wb):
 
 def _checked(path: Path, allocations: tuple[Parameters, ...] = ()):
     """check(), or consolidate() for a folder; once per file (and allocations)."""
-    key = f"report:{path}:{[a.code for a in allocations]}"
+    key = f"report:{path}:{[(a.code, a.advance) for a in allocations]}"
     if key not in _SHARED:
         official = {a.code: a for a in allocations} if allocations else None
         _SHARED[key] = consolidate([path]) if path.is_dir() else check(path, allocations=official)

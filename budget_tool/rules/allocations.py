@@ -45,3 +45,29 @@ def _ceiling_cell(ctx: Context, number: int) -> CellRef | None:
         if sheet.volet == number and "plafond" in sheet.anchors:
             return ctx.ref(sheet.name, *sheet.anchors["plafond"])
     return None
+
+
+@rule("avance-differente")
+def advance_as_paid(ctx: Context) -> Iterator[Finding]:
+    """Art. 6: the advance a bilan shows is the one the State's follow-up file says it paid (a
+    bilan generated before the payment shows 60 % of the ceiling). Only where the synthesis
+    settles the balance (a ``ceiling_rate``: annexe 3); a plan's advance is a forecast."""
+    checks = ctx.checks
+    if ctx.allocations is None or checks is None or not checks.advance or not checks.ceiling_rate:
+        return
+    allocation = ctx.allocations.get(ctx.plan.params.code)
+    if allocation is None or allocation.advance is None:
+        return
+    shown = ctx.synthesis_value(None, ctx.checks.advance)
+    if not isinstance(shown, Decimal) or shown == allocation.advance:
+        return
+    synthesis = ctx.plan.synthesis
+    row, col = synthesis.anchors[f"total.{ctx.checks.advance}"]
+    when = allocation.advance_date
+    yield finding(
+        "avance-differente",
+        ctx.ref(synthesis.name, row, col),
+        format_euros(shown),
+        expected=format_euros(allocation.advance),
+        date=f"{when:%d/%m/%Y}" if when else "?",
+    )
