@@ -373,3 +373,8 @@ def _say_consolidation(result, output) -> None:
         if item.status != "retenu":
             click.echo(f"  {item.status} : {item.path.name} ({item.reason})")
     click.echo(f"Synthèse écrite : {output}")
+
+
+from budget_tool.web.command import serve  # noqa: E402  (click only: the framework loads when it runs)
+
+main.command(context_settings=CONTEXT)(serve)
