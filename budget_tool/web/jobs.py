@@ -165,9 +165,8 @@ def _names(items: list[Item]) -> dict[str, str]:
 
 def rename(text: str, names: dict[str, str]) -> str:
     """Our file names, in any text the library wrote, back to the officer's names."""
-    for path, name in names.items():
-        if "/" in path:
-            text = text.replace(path, name)
+    for path in sorted((p for p in names if "/" in p), key=len, reverse=True):
+        text = text.replace(path, names[path])  # full paths first, then the folder
     return _OUR_NAME.sub(lambda m: names.get(m.group(0), m.group(0)), text)
 
 
