@@ -379,3 +379,26 @@ def test_the_cli_does_not_load_the_web_framework():
     code = "import sys, budget_tool.cli; print(sorted(m for m in ('starlette', 'uvicorn', 'jinja2') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_worker_pool_is_renewed_and_keeps_answering():
+    """After its quota of jobs the pool is replaced (the memory of a long-running service does
+    not grow); the jobs after it are answered by new processes."""
+    import asyncio
+    import os
+
+    from budget_tool.web.runner import Runner
+
+    runner = Runner(1, tasks_per_pool=2)
+
+    async def five_jobs() -> list[int]:
+        runner.start()
+        try:
+            return [await runner.run(os.getpid) for _ in range(5)]
+        finally:
+            runner.stop()
+
+    pids = asyncio.run(five_jobs())
+    assert len(pids) == 5
+    assert pids[0] == pids[1] and pids[2] == pids[3] and pids[4] not in pids[:4]
+    assert len(set(pids)) == 3

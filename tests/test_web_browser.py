@@ -98,7 +98,8 @@ def browser(server, downloads, tmp_path_factory):
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('profil')}")
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.execute_cdp_cmd(
@@ -137,7 +138,9 @@ def _submit(driver, form_action: str, field_id: str, paths: list[Path]) -> None:
     from selenium.webdriver.common.by import By
 
     driver.find_element(By.ID, field_id).send_keys("\n".join(str(p) for p in paths))
-    driver.find_element(By.CSS_SELECTOR, f"form[action='{form_action}'] button[type=submit]").click()
+    driver.find_element(
+        By.CSS_SELECTOR, f"form[action='{form_action}'] button[type=submit]"
+    ).click()
     _wait_for_page(driver, form_action)
 
 
@@ -145,8 +148,10 @@ def _wait_for_page(driver, path: str) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(driver, 120).until(
-        lambda d: d.current_url.endswith(path)
-        and d.execute_script("return document.readyState") == "complete"
+        lambda d: (
+            d.current_url.endswith(path)
+            and d.execute_script("return document.readyState") == "complete"
+        )
     )
 
 
@@ -207,7 +212,9 @@ def test_an_officer_consolidates_a_region_and_sees_every_departement(server, bro
     assert expected == {"19", "23", "24", "86", "87"}
     assert expected <= codes
     assert browser.find_element(By.CSS_SELECTOR, "svg.graphique")
-    shown_files = browser.find_element(By.XPATH, "//h2[text()='Fichiers reçus']/following::table[1]")
+    shown_files = browser.find_element(
+        By.XPATH, "//h2[text()='Fichiers reçus']/following::table[1]"
+    )
     for path in files:
         assert path.name in shown_files.text
     _screenshot(browser, shots, "consolidation")
@@ -249,4 +256,3 @@ def _no_request_left_the_machine(driver, server: str) -> None:
     assert any(u.startswith(server + "/static/dsfr/") for u in network)
     elsewhere = [u for u in network if not u.startswith(server + "/")]
     assert elsewhere == []
-

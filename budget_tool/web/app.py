@@ -13,6 +13,7 @@ import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -30,6 +31,7 @@ from budget_tool.web.uploads import (
     BadUpload,
     Form,
     TooLarge,
+    Upload,
     UploadLimits,
     private_folder,
     receive_form,
@@ -122,7 +124,7 @@ def create_app(config: WebConfig | None = None) -> Starlette:
     async def _consolidate(request: Request, api: bool) -> dict:
         with private_folder(config.tmp_dir) as folder:
             form = await receive(request, folder)
-            uploads = []
+            uploads: list[Upload] = []
             for upload in form.files("fichiers"):
                 if upload.path.suffix == ".zip":
                     first = len(form.uploads) + len(uploads) + 1
@@ -160,11 +162,11 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         Route("/api/consolidate", api_consolidate, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    handlers = {
+    handlers: dict[Any, Any] = {
         exc: problem for exc in (HTTPException, TooLarge, BadUpload, NoFile, ArchiveRefused)
     }
     handlers[Exception] = problem  # the last resort: a French page, the detail in the log
-    return Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)  # type: ignore[arg-type]
+    return Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
 
 
 def _problem(exc: Exception) -> tuple[int, dict]:

@@ -74,7 +74,9 @@ def serve(host, port, workers, max_file_mb, max_request_mb) -> None:  # register
         click.echo(NO_LOGIN_WARNING.format(host=host), err=True)
     limits = UploadLimits(int(max_file_mb * MB), int(max_request_mb * MB))
     config = WebConfig(limits=limits, workers=workers or os.cpu_count() or 1)
-    click.echo(f"budget-tool : page servie sur http://{host}:{port}/ (Ctrl+C pour arrêter)", err=True)
+    click.echo(
+        f"budget-tool : page servie sur http://{host}:{port}/ (Ctrl+C pour arrêter)", err=True
+    )
     uvicorn.run(
         create_app(config),
         host=host,

@@ -2,9 +2,10 @@
 (a check is pure Python: threads would wait on each other under the GIL).
 
 Workers are forked from a server process that has already imported and warmed the library
-(``forkserver`` with a preload), and replaced after a number of tasks so that the memory of a long
-running service does not grow. ``workers=0`` runs the jobs in a thread of the web process instead
-(for tests).
+(``forkserver`` with a preload). After ``TASKS_PER_POOL`` jobs the pool is replaced by a fresh
+one (the old one finishes its jobs, then exits), so that the memory of a long-running service
+does not grow. (Python 3.11's own ``max_tasks_per_child`` can hang when a worker is replaced: it
+is not used.) ``workers=0`` runs the jobs in a thread of the web process instead (for tests).
 """
 
 from __future__ import annotations
@@ -16,41 +17,53 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-TASKS_PER_WORKER = 200
+TASKS_PER_POOL = 500
 
 
 class Runner:
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, tasks_per_pool: int = TASKS_PER_POOL) -> None:
         self.workers = workers
+        self.tasks_per_pool = tasks_per_pool
         self.pool: ProcessPoolExecutor | None = None
+        self.tasks = 0
 
     def start(self) -> None:
         if self.workers <= 0:
             return
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["budget_tool.web.preload"])
-        self.pool = ProcessPoolExecutor(
-            self.workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER
-        )
+        self.pool = self._new_pool()
         from budget_tool.web.jobs import warm
 
         for future in [self.pool.submit(warm) for _ in range(self.workers)]:
             future.result()
 
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["budget_tool.web.preload"])
+        self.tasks = 0
+        return ProcessPoolExecutor(self.workers, mp_context=context)
+
     def stop(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
 
     async def run(self, job: Callable[..., Any], *args: Any) -> Any:
-        if self.pool is None:
+        if self.workers <= 0:
             from starlette.concurrency import run_in_threadpool
 
             return await run_in_threadpool(job, *args)
+        if self.pool is None or self.tasks >= self.tasks_per_pool:
+            old, self.pool = self.pool, self._new_pool()
+            if old is not None:
+                old.shutdown(wait=False)  # its running jobs finish, then its workers exit
+        self.tasks += 1
+        pool = self.pool
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self.pool, job, *args)
+            return await loop.run_in_executor(pool, job, *args)
         except BrokenProcessPool:
-            self.pool = None  # a worker died (killed, out of memory): start afresh, then say so
-            self.start()
+            if (
+                self.pool is pool
+            ):  # a worker died (killed, out of memory): the next job starts afresh
+                self.pool = None
             raise

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from budget_tool.sanitize import clean_text
 
@@ -125,7 +125,9 @@ class _Receiver:
             self.current = None
             return
         if len(self.form.uploads) >= self.limits.max_files:
-            self.error = TooLarge(f"trop de fichiers dans un envoi (maximum {self.limits.max_files})")
+            self.error = TooLarge(
+                f"trop de fichiers dans un envoi (maximum {self.limits.max_files})"
+            )
             return
         raw = options[b"filename"].decode("utf-8", "replace")
         number = len(self.form.uploads) + 1
@@ -164,7 +166,7 @@ class _Receiver:
         if self.handle is not None:
             self.handle.close()
 
-    def callbacks(self) -> dict:
+    def callbacks(self) -> Any:  # python-multipart's MultipartCallbacks (a TypedDict)
         names = (
             "on_part_begin",
             "on_part_data",
@@ -191,7 +193,11 @@ async def receive_form(
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise BadUpload("l'envoi n'est pas un formulaire de fichiers (multipart/form-data)")
-    if content_length and content_length.isdigit() and int(content_length) > limits.max_request_bytes:
+    if (
+        content_length
+        and content_length.isdigit()
+        and int(content_length) > limits.max_request_bytes
+    ):
         raise TooLarge(f"l'envoi dépasse {size_text(limits.max_request_bytes)} au total")
     receiver = _Receiver(folder, limits)
     parser = MultipartParser(boundary, receiver.callbacks())
