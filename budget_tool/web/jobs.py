@@ -218,8 +218,6 @@ SHOWN_COLUMNS = (
     "avance_versee",
     "solde_a_verser",
     "trop_percu",
-    "erreurs",
-    "avertissements",
 )
 
 
