@@ -3,7 +3,6 @@ when the command runs, so that ``budget-tool --help`` stays fast."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
 import click
@@ -18,6 +17,8 @@ NO_LOGIN_WARNING = (
 
 
 def is_loopback(host: str) -> bool:
+    import ipaddress
+
     if host == "localhost":
         return True
     try:
