@@ -26,6 +26,7 @@ class Runner:
         self.tasks_per_pool = tasks_per_pool
         self.pool: ProcessPoolExecutor | None = None
         self.tasks = 0
+        self.retired: list[ProcessPoolExecutor] = []
 
     def start(self) -> None:
         if self.workers <= 0:
@@ -43,9 +44,16 @@ class Runner:
         return ProcessPoolExecutor(self.workers, mp_context=context)
 
     def stop(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+        """Stop every worker: a worker left waiting on its queue would keep the fork server
+        (and its resource tracker) alive after the web process has gone."""
+        pools, self.pool, self.retired = [self.pool, *self.retired], None, []
+        for pool in (p for p in pools if p is not None):
+            processes = list((pool._processes or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.join(5)
 
     async def run(self, job: Callable[..., Any], *args: Any) -> Any:
         if self.workers <= 0:
@@ -56,6 +64,7 @@ class Runner:
             old, self.pool = self.pool, self._new_pool()
             if old is not None:
                 old.shutdown(wait=False)  # its running jobs finish, then its workers exit
+                self.retired = [p for p in self.retired if p._processes] + [old]
         self.tasks += 1
         pool = self.pool
         loop = asyncio.get_running_loop()
