@@ -60,113 +60,133 @@ class NoFile(Exception):
 
 def create_app(config: WebConfig | None = None) -> Starlette:
     config = config or WebConfig()
-    runner = Runner(config.workers)
     pages = Environment(
         loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True)
     )
     pages.filters["data_url"] = data_url
     pages.globals.update(version=__version__, limits=config.limits, size_text=size_text)
-
-    def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-        html = pages.get_template(name).render(request=request, **context)
-        return HTMLResponse(html, status_code=status, headers=_headers())
-
-    async def receive(request: Request, folder: Path) -> Form:
-        return await receive_form(
-            request.headers.get("content-type", ""),
-            request.headers.get("content-length"),
-            request.stream(),
-            folder,
-            config.limits,
-        )
-
-    async def index(request: Request) -> Response:
-        return render(request, "index.html")
-
-    async def regles(request: Request) -> Response:
-        from budget_tool.catalogue_doc import FAMILIES
-        from budget_tool.findings import CATALOGUE
-
-        families = [
-            (title, [r for r in CATALOGUE.values() if r.family == family])
-            for family, title in FAMILIES.items()
-        ]
-        return render(request, "regles.html", families=families)
-
-    async def controle(request: Request) -> Response:
-        result = await _check(request, with_annotations=True)
-        return render(request, "controle.html", **result)
-
-    async def api_check(request: Request) -> Response:
-        result = await _check(request, with_annotations=False)
-        return _json(result["json"])
-
-    async def _check(request: Request, with_annotations: bool) -> dict:
-        with private_folder(config.tmp_dir) as folder:
-            uploads = (await receive(request, folder)).files("fichiers")
-            if not uploads:
-                raise NoFile("aucun classeur reçu : choisissez au moins un fichier .xlsx.")
-            items = [(str(u.path), u.name) for u in uploads]
-            return await runner.run(jobs.check_files, items, with_annotations)
-
-    async def consolidation(request: Request) -> Response:
-        result = await _consolidate(request, api=False)
-        if "error" in result:
-            return render(request, "erreur.html", 422, **_problem_consolidation(result["error"]))
-        return render(request, "consolidation.html", **result)
-
-    async def api_consolidate(request: Request) -> Response:
-        result = await _consolidate(request, api=True)
-        if "error" in result:
-            return _json_error(422, result["error"])
-        return _json(result["json"])
-
-    async def _consolidate(request: Request, api: bool) -> dict:
-        with private_folder(config.tmp_dir) as folder:
-            form = await receive(request, folder)
-            uploads: list[Upload] = []
-            for upload in form.files("fichiers"):
-                if upload.path.suffix == ".zip":
-                    first = len(form.uploads) + len(uploads) + 1
-                    uploads += unpack(upload, first, config.limits.max_file_bytes)
-                else:
-                    uploads.append(upload)
-            if not uploads:
-                raise NoFile("aucun classeur reçu : choisissez les fichiers .xlsx ou un .zip.")
-            allocations = form.files("allocations")
-            items = [(str(u.path), u.name) for u in uploads]
-            official = (str(allocations[0].path), allocations[0].name) if allocations else None
-            keep_going = api or form.fields.get("continuer") == "oui"
-            return await runner.run(jobs.consolidate_files, items, official, keep_going)
-
-    async def problem(request: Request, exc: Exception) -> Response:
-        status, context = _problem(exc)
-        if request.url.path.startswith("/api/"):
-            return _json_error(status, context["message"])
-        return render(request, "erreur.html", status, **context)
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette):
-        runner.start()
-        try:
-            yield
-        finally:
-            runner.stop()
-
-    routes = [
-        Route("/", index),
-        Route("/regles", regles),
-        Route("/controle", controle, methods=["POST"]),
-        Route("/consolidation", consolidation, methods=["POST"]),
-        Route("/api/check", api_check, methods=["POST"]),
-        Route("/api/consolidate", api_consolidate, methods=["POST"]),
-        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-    ]
     handlers: dict[Any, Any] = {
         exc: problem for exc in (HTTPException, TooLarge, BadUpload, NoFile, ArchiveRefused)
     }
     handlers[Exception] = problem  # the last resort: a French page, the detail in the log
-    return Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    app = Starlette(routes=ROUTES, exception_handlers=handlers, lifespan=_lifespan)
+    app.state.config, app.state.pages = config, pages
+    app.state.runner = Runner(config.workers)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: Starlette):
+    app.state.runner.start()
+    try:
+        yield
+    finally:
+        app.state.runner.stop()
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = request.app.state.pages.get_template(name).render(request=request, **context)
+    return HTMLResponse(html, status_code=status, headers=_headers())
+
+
+async def receive(request: Request, folder: Path) -> Form:
+    """The form, its files streamed into ``folder`` within the configured limits."""
+    return await receive_form(
+        request.headers.get("content-type", ""),
+        request.headers.get("content-length"),
+        request.stream(),
+        folder,
+        request.app.state.config.limits,
+    )
+
+
+async def index(request: Request) -> Response:
+    return render(request, "index.html")
+
+
+async def regles(request: Request) -> Response:
+    from budget_tool.catalogue_doc import FAMILIES
+    from budget_tool.findings import CATALOGUE
+
+    families = [
+        (title, [r for r in CATALOGUE.values() if r.family == family])
+        for family, title in FAMILIES.items()
+    ]
+    return render(request, "regles.html", families=families)
+
+
+async def controle(request: Request) -> Response:
+    result = await _check(request, with_annotations=True)
+    return render(request, "controle.html", **result)
+
+
+async def api_check(request: Request) -> Response:
+    result = await _check(request, with_annotations=False)
+    return _json(result["json"])
+
+
+async def _check(request: Request, with_annotations: bool) -> dict:
+    """``budget-tool check`` of the files sent; the folder is gone before the answer leaves."""
+    with private_folder(request.app.state.config.tmp_dir) as folder:
+        uploads = (await receive(request, folder)).files("fichiers")
+        if not uploads:
+            raise NoFile("aucun classeur reçu : choisissez au moins un fichier .xlsx.")
+        items = [(str(u.path), u.name) for u in uploads]
+        return await request.app.state.runner.run(jobs.check_files, items, with_annotations)
+
+
+async def consolidation(request: Request) -> Response:
+    result = await _consolidate(request, api=False)
+    if "error" in result:
+        return render(request, "erreur.html", 422, **_problem_consolidation(result["error"]))
+    return render(request, "consolidation.html", **result)
+
+
+async def api_consolidate(request: Request) -> Response:
+    result = await _consolidate(request, api=True)
+    if "error" in result:
+        return _json_error(422, result["error"])
+    return _json(result["json"])
+
+
+async def _consolidate(request: Request, api: bool) -> dict:
+    """``budget-tool consolidate`` of the files sent (a .zip unpacked first)."""
+    config: WebConfig = request.app.state.config
+    with private_folder(config.tmp_dir) as folder:
+        form = await receive(request, folder)
+        uploads: list[Upload] = []
+        for upload in form.files("fichiers"):
+            if upload.path.suffix == ".zip":
+                first = len(form.uploads) + len(uploads) + 1
+                uploads += unpack(upload, first, config.limits.max_file_bytes)
+            else:
+                uploads.append(upload)
+        if not uploads:
+            raise NoFile("aucun classeur reçu : choisissez les fichiers .xlsx ou un .zip.")
+        allocations = form.files("allocations")
+        items = [(str(u.path), u.name) for u in uploads]
+        official = (str(allocations[0].path), allocations[0].name) if allocations else None
+        keep_going = api or form.fields.get("continuer") == "oui"
+        job = jobs.consolidate_files
+        return await request.app.state.runner.run(job, items, official, keep_going)
+
+
+async def problem(request: Request, exc: Exception) -> Response:
+    status, context = _problem(exc)
+    if request.url.path.startswith("/api/"):
+        return _json_error(status, context["message"])
+    return render(request, "erreur.html", status, **context)
+
+
+ROUTES = [
+    Route("/", index),
+    Route("/regles", regles),
+    Route("/controle", controle, methods=["POST"]),
+    Route("/consolidation", consolidation, methods=["POST"]),
+    Route("/api/check", api_check, methods=["POST"]),
+    Route("/api/consolidate", api_consolidate, methods=["POST"]),
+    Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+]
 
 
 def _problem(exc: Exception) -> tuple[int, dict]:
