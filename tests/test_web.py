@@ -402,3 +402,13 @@ def test_the_worker_pool_is_renewed_and_keeps_answering():
     assert len(pids) == 5
     assert pids[0] == pids[1] and pids[2] == pids[3] and pids[4] not in pids[:4]
     assert len(set(pids)) == 3
+
+
+def test_uploads_go_to_a_folder_only_the_service_can_read(tmp_path):
+    from budget_tool.web.uploads import private_folder
+
+    with private_folder(str(tmp_path)) as folder:
+        assert folder.parent == tmp_path
+        assert folder.stat().st_mode & 0o777 == 0o700
+        (folder / "envoi-001.xlsx").write_bytes(b"x")
+    assert not folder.exists()
