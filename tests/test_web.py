@@ -336,7 +336,7 @@ def test_an_internal_error_shows_no_stack_trace(client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("détail interne /secret/chemin")
 
-    monkeypatch.setattr(jobs, "check_files", broken)
+    monkeypatch.setattr(jobs, "check_one", broken)
     response = client.post("/controle", files=_files(FAULTY))
     assert response.status_code == 500
     assert "Erreur interne" in response.text

@@ -8,6 +8,7 @@ page. Every error is a French page (or JSON for ``/api/``), never a stack trace.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from budget_tool import __version__
+from budget_tool.report import to_json
 from budget_tool.web import jobs
 from budget_tool.web.runner import Runner
 from budget_tool.web.unzip import ArchiveRefused, unpack
@@ -131,8 +133,11 @@ async def _check(request: Request, with_annotations: bool) -> dict:
         uploads = (await receive(request, folder)).files("fichiers")
         if not uploads:
             raise NoFile("aucun classeur reçu : choisissez au moins un fichier .xlsx.")
-        items = [(str(u.path), u.name) for u in uploads]
-        return await request.app.state.runner.run(jobs.check_files, items, with_annotations)
+        runner = request.app.state.runner
+        done = await asyncio.gather(
+            *(runner.run(jobs.check_one, (str(u.path), u.name), with_annotations) for u in uploads)
+        )  # one job per file: several files use every worker
+    return {"json": to_json([report for report, _ in done]), "reports": [v for _, v in done]}
 
 
 async def consolidation(request: Request) -> Response:

@@ -36,20 +36,16 @@ def warm() -> None:
     summary.column_headers()
 
 
-def check_files(items: list[Item], with_annotations: bool = True) -> dict:
-    """Check each file as ``budget-tool check`` does; the JSON of ``--format json``, a view of
-    each report, and its annotated copy (the bytes of ``check --annotate``)."""
+def check_one(item: Item, with_annotations: bool = True) -> tuple[Report, dict]:
+    """Check one file as ``budget-tool check`` does: its report (for the JSON renderer of
+    ``--format json``), a view of it for the page, with its annotated copy (``check --annotate``)."""
     from budget_tool.checker import check
-    from budget_tool.report import to_json
 
-    reports, views = [], []
-    for path, name in items:
-        report = check(path)
-        annotated = _annotated(report) if with_annotations else None
-        report.path = PurePosixPath(name)  # type: ignore[assignment]  # named as the officer knows it
-        reports.append(report)
-        views.append(report_view(report, annotated))
-    return {"json": to_json(reports), "reports": views}
+    path, name = item
+    report = check(path)
+    annotated = _annotated(report) if with_annotations else None
+    report.path = PurePosixPath(name)  # type: ignore[assignment]  # named as the officer knows it
+    return report, report_view(report, annotated)
 
 
 def _annotated(report: Report) -> bytes | None:
