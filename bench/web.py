@@ -69,6 +69,12 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (not its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(workers: int | None) -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -126,10 +132,12 @@ def main() -> None:
     try:
         for _ in range(4):  # warm-up: every worker has checked once
             post(url, body, content_type)
+        load = os.getloadavg()[0]
         rounds = [max(concurrent_round(url, body, content_type)) for _ in range(args.rounds)]
-        rss_before = tree_rss_mb(process.pid)
+        rss_before, cpu_before = tree_rss_mb(process.pid), cpu_seconds(process.pid)
         sequential = [post(url, body, content_type) for _ in range(args.sequential)]
-        rss_after = tree_rss_mb(process.pid)
+        rss_after, cpu_after = tree_rss_mb(process.pid), cpu_seconds(process.pid)
+        load = max(load, os.getloadavg()[0])
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -155,16 +163,25 @@ def main() -> None:
             "",
             "",
         ),
+        (
+            "CPU du processus web (réception, envoi) par requête",
+            f"{(cpu_after - cpu_before) / max(args.sequential, 1) * 1000:.1f} ms",
+            "",
+            "",
+        ),
     ]
     table = ["| mesure | résultat | cible | atteinte |", "|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     print("\n".join(table))
+    print(f"charge de la machine (load average sur 1 min, le plus haut) : {load:.1f}")
     cores = os.cpu_count()
     text = (
         "# budget-tool serve : banc d'essai\n\n"
         f"`python bench/web.py` (make bench), le {dt.date.today():%d/%m/%Y}, {cores} cœurs, "
         f"serveur réel (`budget-tool serve`, {args.workers or cores} processus de contrôle), "
-        f"fichier {WORKBOOK.name}.\n\n" + "\n".join(table) + "\n"
+        f"fichier {WORKBOOK.name} ; charge de la machine pendant la mesure (load average "
+        f"sur 1 min) : {load:.1f} : au-delà du nombre de cœurs, d'autres processus prennent leur "
+        "part du processeur et les temps s'allongent d'autant.\n\n" + "\n".join(table) + "\n"
     )
     (HERE / "RESULTS-web.md").write_text(text, encoding="utf-8")
 
