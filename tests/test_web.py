@@ -412,3 +412,26 @@ def test_uploads_go_to_a_folder_only_the_service_can_read(tmp_path):
         assert folder.stat().st_mode & 0o777 == 0o700
         (folder / "envoi-001.xlsx").write_bytes(b"x")
     assert not folder.exists()
+
+
+def test_a_worker_that_dies_fails_one_request_not_the_service():
+    """A worker killed (out of memory, by an administrator) fails its own job; the next job
+    gets a fresh pool."""
+    import asyncio
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    from budget_tool.web.runner import Runner
+
+    runner = Runner(1)
+
+    async def die_then_work() -> int:
+        runner.start()
+        try:
+            with pytest.raises(BrokenProcessPool):
+                await runner.run(os._exit, 1)
+            return await runner.run(os.getpid)
+        finally:
+            runner.stop()
+
+    assert asyncio.run(die_then_work()) != os.getpid()
