@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@echo "Installation de budget-tool et de ses dépendances dans $(VENV)/ (une à deux minutes)…"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,web]'
 	@$(BIN)/budget-tool --version >/dev/null
 	@echo "budget-tool $$($(BIN)/budget-tool --version | cut -d' ' -f2) est installé et répond."
 	@echo "Lancez-le avec $(BIN)/budget-tool --help (ou source $(BIN)/activate), ou essayez make demo."
@@ -44,6 +44,7 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info

@@ -545,3 +545,8 @@ def _say_consolidation(result, written: list, err: bool = False) -> None:
     click.echo(f"Synthèse écrite : {shown(written[0])}", err=err)
     for path in written[1:]:
         click.echo(f"Écrit : {shown(path)}", err=err)
+
+
+from budget_tool.web.command import serve  # noqa: E402  (click only: the framework loads when it runs)
+
+main.command(context_settings=CONTEXT)(serve)

@@ -387,3 +387,11 @@ def _add_override(entries: Entries, part: str, content_type: str) -> None:
         "</Types>", f'<Override PartName="{part}" ContentType="{content_type}"/></Types>'
     )
     entries["[Content_Types].xml"] = types.encode("utf-8")
+
+
+def cells_found(path: Path) -> dict[str, str]:
+    """Code -> cell (``J17``) of what ``budget-tool check`` finds in ``path``: pages and copies
+    that show findings are compared with it rather than with addresses written in a test."""
+    from budget_tool.checker import check
+
+    return {code: ref.rsplit("!", 1)[1] for code, ref in check(path).flatten() if "!" in ref}
