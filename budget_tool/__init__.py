@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from budget_tool.consolidation import Consolidation
     from budget_tool.report import Report
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["check", "consolidate", "__version__"]
 
 
