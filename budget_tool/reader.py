@@ -19,7 +19,7 @@ from budget_tool.refs import CellRef
 from budget_tool.safeload import DEFAULT_LIMITS, Limits, load_raw
 from budget_tool.spec import Template
 from budget_tool.templates import ANNEXES, known_labels, load_template, templates_dir
-from budget_tool.versions import available_versions
+from budget_tool.versions import available_versions, is_version, version_key, version_year
 from budget_tool.xlsxread import RawSheet, RawWorkbook
 
 _MODEL = re.compile(r"budget-tool (annexe-\d+) v(\S+)")
@@ -74,7 +74,7 @@ def _identify(path: Path, book: RawWorkbook, folder: Path) -> tuple[Template, st
                 raise NotOurWorkbook(
                     path,
                     f"modèle « {match.group(0)} » inconnu (modèles connus : "
-                    f"{known_labels(folder)}).",
+                    f"{known_labels(folder)}).{_replaced_by(version, folder)}",
                     "version-inconnue",
                     match.group(0),
                 )
@@ -84,6 +84,20 @@ def _identify(path: Path, book: RawWorkbook, folder: Path) -> tuple[Template, st
         "ce classeur n'a pas été produit par budget-tool (aucun modèle d'annexe 2 ou 3 reconnu) : "
         "utilisez le classeur transmis par les services de l'État.",
         "classeur-non-reconnu",
+    )
+
+
+def _replaced_by(version: str, folder: Path) -> str:
+    """What to do with a workbook of a withdrawn revision (2024.1 when 2024.2 serves 2024)."""
+    if not is_version(version):
+        return ""
+    newer = [v for v in available_versions(folder) if version_year(v) == version_year(version)]
+    newer = [v for v in newer if version_key(v) > version_key(version)]
+    if not newer:
+        return ""
+    return (
+        f" Ce classeur a été fait avec la version {version}, remplacée par la version "
+        f"{newer[-1]} : demandez un classeur du modèle {newer[-1]} et reportez-y les saisies."
     )
 
 

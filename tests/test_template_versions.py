@@ -363,3 +363,21 @@ def test_two_versions_of_one_year_are_consolidated_together(folder, tmp_path_fac
     }
     assert contributions == {"23": D("10000.00"), "87": D("8000.00")}
     assert {"23", "87"} <= set(result.synthese["departement"])
+
+
+def test_a_workbook_of_a_withdrawn_revision_says_which_version_replaces_it(tmp_path):
+    """Once a revision replaces a version (2024.1 -> 2024.2), a workbook still naming the old one
+    is refused, saying what to ask for instead of only listing the known models."""
+    old = tmp_path / "old"
+    shutil.copytree(templates_dir() / CURRENT, old / CURRENT)
+    out = tmp_path / "out"
+    out.mkdir()
+    workbook = _write(out, old, "annexe-3", 2024, _bilan_lines(2024, "Solution de remobilisation"))
+    new = tmp_path / "new"
+    shutil.copytree(templates_dir() / CURRENT, new / CURRENT)
+    _fabricate(new, CURRENT, REVISION)
+    shutil.rmtree(new / CURRENT)  # the old revision withdrawn
+    report = check(workbook, templates=new)
+    assert report.refused is not None and report.flatten() == [("version-inconnue", "")]
+    assert f"remplacée par la version {REVISION}" in report.refused
+    assert f"demandez un classeur du modèle {REVISION}" in report.refused
