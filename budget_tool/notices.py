@@ -181,6 +181,12 @@ def _money(pdf, proposals: list[dict], suivi: dict) -> None:
         "à verser": f"L'État doit verser au Conseil départemental un solde de {format_euros(amount)}.",
         "à recouvrer": f"Le Conseil départemental doit reverser à l'État un trop-perçu de {format_euros(amount)}.",
     }.get(row.get("sens") or "", "Rien n'est à verser ni à recouvrer.")
+    if str(row.get("proposition") or "").startswith("suspendue"):
+        # a bilan with errors: its figures are not yet what the State pays on
+        sentence = (
+            "Proposition suspendue : le bilan contient des erreurs à corriger (voir les constats). "
+            f"Sur les chiffres actuels du bilan : {sentence[0].lower()}{sentence[1:]}"
+        )
     para(pdf, sentence, 10, 6)
     pdf.set_font(FONT, "", 9)
     line(
