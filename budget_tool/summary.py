@@ -29,10 +29,33 @@ WIDTHS = {
     "chemin": 50,
     "sha256": 20,
     "fichier": 42,
-    "nom": 20,
+    "nom": 16,
     "statut": 30,
     **EXTRA_WIDTHS,
+    # narrow columns: short codes and counts (their headers wrap)
+    "departement": 6,
+    "volet": 6,
+    "region": 14,
+    "annee": 6,
+    "erreurs": 8,
+    "avertissements": 10,
+    "erreurs_bilan": 8,
+    "jours_de_retard": 8,
+    "ecart_pct": 9,
+    "taux_execution": 9,
+    "dans_suivi": 9,
+    "cellule": 8,
 }
+MONEY_WIDTH = 12  # « 2 870 000,00 € » at 9 pt
+# A sheet's own widths where a column's text is shorter or longer there (the statut of a file
+# is a word; that of a département a sentence, wrapped).
+SHEET_WIDTHS = {
+    "Synthèse": {"statut": 36},
+    "Fichiers": {"statut": 10},
+    "Suivi": {"statut": 44, "annexe2": 30, "annexe3": 30},
+    "Propositions de paiement": {"statut": 40, "detail_volets": 50, "proposition": 36},
+}
+SMALLEST_PRINT = 8.0  # points: no printed text below (the cells are 9 pt)
 
 
 def write_summary(result: Consolidation, target: Path | str) -> Path | str:
@@ -86,12 +109,13 @@ def _formats(book) -> dict:
         "header": book.add_format(header),
         "title": book.add_format({**base, "bold": True, "font_size": 13}),
         "subtitle": book.add_format(base),
-        "wrap": book.add_format({**base, "text_wrap": True}),
     }
     for name, code in NUMBER_FORMATS.items():
-        number = {} if name == "text" else {"num_format": code}
+        # texts wrap within their column: none runs past the table, on screen or on paper
+        number = {"text_wrap": True} if name == "text" else {"num_format": code}
         formats[name] = book.add_format({**base, **number})
         formats[name + "_total"] = book.add_format({**base, **number, **total})
+    formats["digest"] = book.add_format(base)  # a SHA-256 is read whole on screen, not wrapped
     return formats
 
 
@@ -116,21 +140,22 @@ def _write_table(
 ) -> None:
     sheet = book.get_worksheet_by_name(name) or book.add_worksheet(name)
     columns = list(frame.columns) if frame is not None else []
+    widths = [column_width(name, key) for key in columns]
     for col, key in enumerate(columns):
         sheet.write_string(
             top, col, headers.get(key) or column_headers().get(key, key), formats["header"]
         )
-        sheet.set_column(col, col, WIDTHS.get(key, 16 if key in MONEY_COLUMNS else 12))
+        sheet.set_column(col, col, widths[col])
     records = frame.to_dict("records") if frame is not None else []
     for index, record in enumerate(records, start=top + 1):
         is_total = name == "Synthèse" and record.get("nom") == "Total région"
         for col, key in enumerate(columns):
             _write_value(sheet, index, col, key, record.get(key), formats, is_total)
-        _fit_wrapped(sheet, index, record.get("statut"), WIDTHS["statut"], formats, columns)
+        height = None if name == "Lignes" else _row_height(record, columns, widths)
+        if height:  # « Lignes » is data for a pivot table: one row high, whatever its texts
+            sheet.set_row(index, height)
     sheet.freeze_panes(top + 1, 0)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    _page_setup(sheet, widths, columns)
     sheet.repeat_rows(top)
     sheet.set_footer("&L&8&A&R&8Page &P / &N")
     if columns:
@@ -141,14 +166,48 @@ def _write_table(
     sheet.set_row(top, 36)
 
 
-def _fit_wrapped(sheet, row: int, text, width: float, formats: dict, columns: list) -> None:
-    """The « Statut » text wraps within its column, on a row as high as it needs."""
-    if not isinstance(text, str) or not text or "statut" not in columns:
-        return
-    sheet.write_string(row, columns.index("statut"), clean_text(text), formats["wrap"])
-    lines = -(-len(text) // int(width * 1.1))
-    if lines > 1:
-        sheet.set_row(row, 12.0 * lines)
+def column_width(sheet: str, key: str) -> float:
+    """A column's width in characters, on a given sheet of the summary workbook."""
+    own = SHEET_WIDTHS.get(sheet, {})
+    return own.get(key, WIDTHS.get(key, MONEY_WIDTH if key in MONEY_COLUMNS else 12))
+
+
+def print_layout(widths: list[float]) -> tuple[str, int]:
+    """The paper (A4, else A3, landscape) and the number of pages across that keep the 9 pt
+    cells at ``SMALLEST_PRINT`` or more once the spreadsheet fits the width to the pages."""
+    from budget_tool.paper import MARGINS, PAPERS, column_points
+
+    # LibreOffice's fitted scale comes out a little under the columns' arithmetic (measured on
+    # its PDFs): a tenth of margin keeps the 8 points
+    needed = sum(column_points(w) for w in widths) * SMALLEST_PRINT / 9.0 * 1.1
+    for paper in ("A4", "A3"):
+        printable = PAPERS[paper][1] - (MARGINS["left"] + MARGINS["right"]) * 72
+        if needed <= printable:
+            return paper, 1
+    return "A3", -(-int(needed) // int(printable))
+
+
+def _page_setup(sheet, widths: list[float], columns: list[str]) -> None:
+    from budget_tool.paper import MARGINS, PAPERS
+
+    paper, across = print_layout(widths)
+    sheet.set_landscape()
+    sheet.set_paper(PAPERS[paper][0])
+    sheet.set_margins(left=MARGINS["left"], right=MARGINS["right"])
+    sheet.fit_to_pages(across, 0)
+    if across > 1 and "nom" in columns:  # each page says whose row it is
+        sheet.repeat_columns(0, columns.index("nom"))
+
+
+def _row_height(record: dict, columns: list[str], widths: list[float]) -> float | None:
+    """Texts wrap within their column (« Statut », a message, the detail of a proposal): the row
+    is as high as its longest text needs, 12 points a line of 9 points; None for one line."""
+    lines = 1
+    for key, width in zip(columns, widths, strict=True):
+        text = record.get(key)
+        if isinstance(text, str) and text and not key.startswith("sha256"):
+            lines = max(lines, -(-len(text) // max(1, int(width * 1.1))))
+    return 12.0 * lines if lines > 1 else None
 
 
 def _write_value(sheet, row: int, col: int, key: str, value, formats: dict, is_total: bool) -> None:
@@ -164,6 +223,8 @@ def _write_value(sheet, row: int, col: int, key: str, value, formats: dict, is_t
         )
     elif isinstance(value, Decimal | int | float):
         sheet.write_number(row, col, float(value), formats[_number_format(key, value) + suffix])
+    elif key.startswith("sha256"):
+        sheet.write_string(row, col, clean_text(value), formats["digest"])
     else:
         sheet.write_string(row, col, clean_text(value), formats["text" + suffix])
 
@@ -271,12 +332,12 @@ def _chart(book, result: Consolidation) -> None:
     chart.set_title({"name": "Plafond, part État prévue et contribution due, par département"})
     chart.set_y_axis({"num_format": '#,##0 "€"'})
     chart.show_blanks_as("gap")  # no bar, not a bar at 0 €, for an annexe not received
-    chart.set_size({"width": 900, "height": 420})
+    chart.set_size({"width": 820, "height": 420})
     sheet.insert_chart("F2", chart)
     sheet.set_column(0, 0, 30)
     sheet.set_column(1, 3, 18)
     sheet.set_landscape()
-    sheet.set_paper(9)
+    sheet.set_paper(8)  # A3: the table and the chart side by side, the table at 8 pt or more
     sheet.fit_to_pages(1, 1)
 
 

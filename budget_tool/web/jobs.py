@@ -135,7 +135,7 @@ def consolidate_files(items: list[Item], allocations: Item | None, keep_going: b
         return view
     folder = Path(items[0][0]).parent / "sorties"
     folder.mkdir()
-    view["workbook"] = write_summary(result, folder / "synthese.xlsx").read_bytes()
+    view["workbook"] = Path(write_summary(result, folder / "synthese.xlsx")).read_bytes()
     view["csv"] = [(p.name, p.read_bytes()) for p in write_csv(result, folder)]
     return view
 
