@@ -7,119 +7,19 @@ exit code. Heavy libraries (openpyxl, xlsxwriter, pandas) are imported inside th
 
 from __future__ import annotations
 
-import errno
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from budget_tool import __version__, clickfr, terminal
-from budget_tool.errors import BudgetToolError
+from budget_tool.cli_support import CONTEXT, FrenchGroup, OutputFile
 from budget_tool.names import shown
 
 clickfr.install()  # before the commands are declared: click.Path names its kind when built
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class _FrenchFormatter(click.HelpFormatter):
-    """click's help headings, in French."""
-
-    HEADINGS = {"Options": "Options", "Commands": "Commandes", "Arguments": "Arguments"}
-
-    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, prefix or "Utilisation : ")
-
-    def write_heading(self, heading: str) -> None:
-        heading = self.HEADINGS.get(heading, heading)
-        self.write(f"{'':>{self.current_indent}}{heading} :\n")  # French spacing
-
-
-class _FrenchContext(click.Context):
-    formatter_class = _FrenchFormatter
-
-
-class _Command(click.Command):
-    context_class = _FrenchContext
-
-    """A command whose --help says so in French."""
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        return _french_help(click.Command.get_help_option(self, ctx))
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """A file whose name starts with « - » is taken for an option: say how to name it."""
-        given = list(args)  # click's parser consumes the list
-        try:
-            return super().parse_args(ctx, args)
-        except click.NoSuchOption as exc:
-            named = [a for a in given if a.startswith("-") and a != "-" and os.path.lexists(a)]
-            if named:
-                raise click.UsageError(
-                    f"{exc.message} « {shown(named[0])} » est un fichier ? Écrivez "
-                    f"« ./{shown(named[0])} », ou « -- » avant les noms de fichiers.",
-                    ctx,
-                ) from exc
-            raise
-
-
-def _french_help(option: click.Option | None) -> click.Option | None:
-    if option is not None:
-        option.help = "Affiche cette aide et quitte."
-    return option
-
-
-class _Group(click.Group):
-    """Turns our French errors into a message and an exit code, never a traceback."""
-
-    command_class = _Command
-    context_class = _FrenchContext
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("subcommand_metavar", "COMMANDE [ARGUMENTS]...")
-        super().__init__(*args, **kwargs)
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        return _french_help(click.Command.get_help_option(self, ctx))
-
-    def main(self, *args, **kwargs):  # type: ignore[override]
-        """Streams made safe first (closed, non-UTF-8); a failing standard output ends in a
-        French message, never a traceback (``terminal.py``)."""
-        terminal.prepare_streams()
-        try:
-            result = super().main(*args, **kwargs)
-        except SystemExit as exc:
-            sys.exit(terminal.finish(exc.code))
-        return result
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except BudgetToolError as exc:
-            click.echo(f"Erreur : {shown(str(exc))}", err=True)
-            sys.exit(exc.exit_code)
-        except OSError as exc:  # a last net: any file-system error, in French, no traceback
-            from budget_tool.output import os_reason
-
-            if exc.errno == errno.EPIPE:  # a reader that stopped (| head): click ends quietly
-                raise
-            reason, code = os_reason(exc)
-            where = shown(exc.filename) if exc.filename else "sortie standard"
-            click.echo(f"Erreur : {where} : écriture ou lecture impossible : {reason}.", err=True)
-            sys.exit(code)
-
-
-class _OutputFile(click.Path):
-    """An output file: a Path, or the string « - » for standard output (``./-`` is a file)."""
-
-    def __init__(self) -> None:
-        super().__init__(dir_okay=False, path_type=Path)
-
-    def convert(self, value, param, ctx):
-        return "-" if value == "-" else super().convert(value, param, ctx)
-
-
-@click.group(cls=_Group, context_settings=CONTEXT)
+@click.group(cls=FrenchGroup, context_settings=CONTEXT)
 @click.version_option(
     __version__,
     "--version",
@@ -260,7 +160,7 @@ def generate(
 )
 @click.option(
     "--annotate",
-    type=_OutputFile(),
+    type=OutputFile(),
     help="Écrit une copie du classeur avec chaque constat en commentaire sur sa cellule (un seul fichier contrôlé).",
 )
 @click.option(
@@ -360,7 +260,7 @@ def rules(fmt) -> None:
 @click.option(
     "--output",
     "-o",
-    type=_OutputFile(),
+    type=OutputFile(),
     required=True,
     help="Classeur de synthèse à écrire (.xlsx ; « - » : sortie standard).",
 )
@@ -373,7 +273,7 @@ def rules(fmt) -> None:
 @click.option(
     "--json",
     "json_path",
-    type=_OutputFile(),
+    type=OutputFile(),
     help="Fichier JSON avec toutes les tables (« - » : sortie standard).",
 )
 @click.option(
@@ -451,35 +351,21 @@ def consolidate(
     """
     from functools import partial
 
+    from budget_tool import cli_consolidate as steps
     from budget_tool.consolidation import consolidate as run
-    from budget_tool.summary import CSV_TABLES, to_json, write_csv, write_summary
+    from budget_tool.summary import CSV_TABLES
 
     outputs = [p for p in (output, json_path) if p] + [
         csv_dir / f"{n}.csv" for n in CSV_TABLES if csv_dir
     ]
     run = partial(run, year=year)
-    _check_outputs([p for p in (output, json_path) if p], csv_dir, CSV_TABLES)
-    followup = _followup(allocations, year)
+    steps.check_outputs([p for p in (output, json_path) if p], csv_dir, CSV_TABLES)
+    followup = steps.load_followup(allocations, year)
     today = on_date.date() if on_date else None
-    result = _run_with_progress(run, inputs, outputs, quiet, followup, today)
-    if result.refused and not keep_going:
-        for item in result.refused:
-            click.echo(f"Refusé : {shown(item.path)} : {shown(item.reason)}", err=True)
-        click.echo(
-            "Rien n'a été écrit. Corrigez ou retirez ces fichiers, ou relancez avec --keep-going.",
-            err=True,
-        )
-        sys.exit(3)
-    from budget_tool.output import staged, write_text
-
-    written = [output]
-    with staged():  # all outputs or none: a full disk on the last one leaves none half done
-        write_summary(result, output)
-        if csv_dir:
-            written += write_csv(result, csv_dir, csv_sep)
-        if json_path:
-            write_text(json_path, to_json(result))
-            written.append(json_path)
+    result = steps.run_with_progress(run, inputs, outputs, quiet, followup, today)
+    if not keep_going:
+        steps.stop_if_refused(result)
+    written = steps.write_outputs(result, output, csv_dir, json_path, csv_sep)
     if reports_dir:
         from budget_tool.notices import write_notices
 
@@ -487,64 +373,8 @@ def consolidate(
         if not quiet:
             click.echo(f"Rapports par département : {len(reports)} dans {shown(reports_dir)}")
     if not quiet:
-        _say_consolidation(result, written, err="-" in outputs)
+        steps.say_consolidation(result, written, err="-" in outputs)
     sys.exit(3 if result.refused else 0)
-
-
-def _check_outputs(files: list[Path], csv_dir: Path | None, tables) -> None:
-    """Every output refused before any work if it is a device, FIFO, link or folder; at most
-    one of them on standard output (``-``). A CSV folder that does not exist yet is created."""
-    from budget_tool.errors import UsageError
-    from budget_tool.output import check_target
-
-    if files.count("-") > 1:  # type: ignore[arg-type]
-        raise UsageError("une seule sortie peut aller sur la sortie standard (« - »).")
-    if csv_dir is not None and csv_dir.is_dir():
-        files = files + [csv_dir / f"{name}.csv" for name in tables]
-    elif csv_dir is not None and (csv_dir.exists() or csv_dir.is_symlink()):
-        raise UsageError(f"{shown(csv_dir)} : --csv attend un dossier ; rien n'a été écrit.")
-    for path in files:
-        check_target(path)
-
-
-def _followup(path: Path | None, year: int | None):
-    """The follow-up file by département code, or None when not given."""
-    if path is None:
-        return None
-    from budget_tool.followup import by_code, read_followup
-    from budget_tool.templates import templates_dir
-    from budget_tool.versions import default_year
-
-    return by_code(read_followup(path, year or default_year(templates_dir())))
-
-
-def _run_with_progress(run, inputs, outputs, quiet, followup, today):
-    options = {"outputs": outputs, "followup": followup, "today": today}
-    if quiet or not terminal.is_terminal(sys.stderr) or terminal.plain_terminal():
-        return run(inputs, **options)
-    with click.progressbar(length=0, label="Contrôle des fichiers", file=sys.stderr) as bar:
-
-        def step(item) -> None:
-            bar.length = (bar.length or 0) + 1
-            bar.update(1, item.path.name)
-
-        return run(inputs, progress=step, **options)
-
-
-def _say_consolidation(result, written: list, err: bool = False) -> None:
-    statuses: dict[str, int] = {}
-    for item in result.files:
-        statuses[item.status] = statuses.get(item.status, 0) + 1
-    counts = ", ".join(
-        f"{n} {status}{'s' if n > 1 else ''}" for status, n in sorted(statuses.items())
-    )
-    click.echo(f"Fichiers : {counts}.", err=err)
-    for item in result.files:
-        if item.status != "retenu":
-            click.echo(f"  {item.status} : {shown(item.path.name)} ({shown(item.reason)})", err=err)
-    click.echo(f"Synthèse écrite : {shown(written[0])}", err=err)
-    for path in written[1:]:
-        click.echo(f"Écrit : {shown(path)}", err=err)
 
 
 from budget_tool.web.command import serve  # noqa: E402  (click only: the framework loads when it runs)
