@@ -215,6 +215,15 @@ class _Writer:
                 "error_message": "Saisissez un montant en euros positif ou nul, au centime "
                 "près (deux décimales au plus), sans texte ni symbole (ex. 12500,50).",
             }
+        if value_type == "unit_price":  # a price per unit: 0,603 €/km is a real one
+            return {
+                "validate": "custom",
+                "value": "=AND(ISNUMBER({cell}),{cell}>=0,ROUND({cell},4)={cell})",
+                "error_title": "Valeur refusée",
+                "error_message": "Saisissez un coût unitaire en euros positif ou nul, quatre "
+                "décimales au plus, sans texte ni symbole (ex. 0,603). Le montant de la ligne "
+                "est arrondi au centime.",
+            }
         if value_type in ("etp", "count"):
             what = {"etp": "un nombre d'ETP", "count": "un nombre"}
             return {

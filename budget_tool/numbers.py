@@ -82,6 +82,8 @@ def show_number(value: Decimal, value_type: str = "") -> str:
     percent (« 50 % »), anything else with a decimal comma (« 1,5 »)."""
     if value_type == "money":
         return format_euros(value)
+    if value_type == "unit_price":  # to the ten-thousandth, as typed: « 0,603 € »
+        return format_euros(value, exact=True)
     if value_type == "percent":
         return f"{(value * 100).normalize():f}".replace(".", ",") + "\u00a0%"
     return f"{value.normalize():f}".replace(".", ",")

@@ -14,6 +14,7 @@ INFO_FILL = "#F2F2F2"
 INFO_FONT = "#7F7F7F"
 NUMBER_FORMATS = {
     "money": '#,##0.00 "€"',
+    "unit_price": '#,##0.00## "€"',
     "etp": "0.00",
     "count": "#,##0.00",
     "percent": "0 %",
@@ -82,7 +83,7 @@ def format_properties(style: str, value_type: str) -> dict[str, Any]:
         props["num_format"] = NUMBER_FORMATS[value_type]
     if value_type in ("flag", "percent"):
         props["align"] = "center"
-    if style in ("line", "info_line") and value_type in ("money", "etp"):
+    if style in ("line", "info_line") and value_type in ("money", "unit_price", "etp"):
         # a line left empty shows nothing, not « 0,00 »
         number = NUMBER_FORMATS[value_type]
         props["num_format"] = f'{number};-{number};""'

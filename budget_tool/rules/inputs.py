@@ -12,7 +12,12 @@ from budget_tool.numbers import ascii_digits, parse_amount, show_number
 from budget_tool.plan import INPUT, Cell
 from budget_tool.rules.base import Context, rule
 
-NUMERIC = {"money": "montant", "etp": "nombre d'ETP", "count": "nombre"}
+NUMERIC = {
+    "money": "montant",
+    "unit_price": "coût unitaire",
+    "etp": "nombre d'ETP",
+    "count": "nombre",
+}
 
 
 @rule("nombre-en-texte", "type-inattendu", "montant-negatif", "valeur-erreur")
