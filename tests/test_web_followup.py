@@ -98,10 +98,22 @@ def _tables(html: str) -> dict[str, dict[str, list[str]]]:
     }
 
 
+def _text(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
 def _library(today: date):
     """The library's own tables for the same files (read, not recomputed, by the page)."""
     followup = by_code(read_followup(SUIVI, 2024))
     return consolidate(REGION, followup=followup, today=today)
+
+
+def test_the_consolidation_form_has_the_follow_up_date_field(client):
+    html = client.get("/").text
+    form = html[html.index('action="/consolidation"') :]
+    form = form[: form.index("</form>")]
+    assert '<input class="fr-input" type="date" id="date-suivi" name="date">' in form
+    assert 'name="allocations"' in form
 
 
 def test_followup_tables_come_right_after_the_verdict_with_every_departement(client):
@@ -128,8 +140,19 @@ def test_followup_tables_come_right_after_the_verdict_with_every_departement(cli
     ]
     assert tables["suivi"]["19"][6] == "Avenant n° 1 du 15/09/2024"
     assert tables["suivi"]["86"][5] == "non reçu"
-    # The département that sent nothing is among those to look at, with its status.
-    assert "33 - Gironde : aucune annexe reçue ; bilan en retard" in html
+    # « À regarder », in the follow-up's order, says the follow-up statuses too: the
+    # département that sent nothing, the late bilans; not the bilans received in time.
+    look = html[html.index("À regarder") : suivi]
+    assert [line.split(" : ")[0] for line in re.findall(r"<li>([^<]*)</li>", look)] == [
+        "23 - Creuse",
+        "24 - Dordogne",
+        "33 - Gironde",
+        "86 - Vienne",
+    ]
+    gironde = library.suivi.set_index("departement").loc["33", "statut"]
+    assert f"<li>33 - Gironde : {gironde}</li>" in look
+    assert "86 - Vienne : incomplet : annexe 3 non reçue" in look
+    assert "dépassée de 15 jour(s)" in look.split("86 - Vienne")[1]
     assert "envoi-0" not in html
 
 
@@ -147,13 +170,30 @@ def test_payment_proposals_say_direction_amount_advance_imputation_and_bilan(cli
     assert rows["23"][3:5] == ["à verser", "199 999,46 €"]
     assert rows["24"][2].startswith("suspendue : 1 erreur(s) dans le bilan")
     assert rows["33"][2] == "aucune : bilan final non reçu (art. 3.2)" and rows["33"][4] == ""
+    # The imputation every département shares is said once; each row shows what differs.
+    assert rows["19"][7] == "N° tiers Chorus : 1000012319"
     assert (
-        "N° tiers Chorus : 1000012319" in rows["19"][7] and "CF : 0102-DR75-DR75" in rows["19"][7]
+        "Imputation commune à tous les départements : CF 0102-DR75-DR75 · DF 0102-02 · "
+        "Activité 010202020101 · GM action de la CV GM-CDIE-2024." in _text(html)
     )
     library = _library(date(2025, 4, 15)).propositions.set_index("departement")
     bilan = rows["87"][8]
     assert bilan.startswith("annexe3-bilan-financier-87-2024.xlsx")  # the officer's name
-    assert library.loc["87", "sha256_bilan"] in bilan
+    sha256 = library.loc["87", "sha256_bilan"]  # its reference: the start shown, all in the title
+    assert bilan.endswith(f"SHA-256 {sha256[:12]}…") and f'title="SHA-256 {sha256}"' in html
+
+
+def test_an_imputation_that_differs_is_shown_on_its_row(client):
+    lines = SUIVI.read_text(encoding="utf-8").splitlines()
+    assert lines[2].startswith("23;")
+    lines[2] = lines[2].replace("0102-DR75-DR75", "0102-DR23-DR23")  # Creuse's own CF
+    request = _with_followup(date="2025-04-15")
+    request["files"][-1] = ("allocations", (SUIVI.name, "\n".join(lines).encode(), "text/csv"))
+    html = unescape(client.post("/consolidation", **request).text)
+    rows = _tables(html)["propositions"]
+    assert rows["23"][7] == "CF : 0102-DR23-DR23 N° tiers Chorus : 1000012323"
+    assert rows["19"][7] == "CF : 0102-DR75-DR75 N° tiers Chorus : 1000012319"
+    assert "Imputation commune à tous les départements : DF 0102-02 · " in _text(html)
 
 
 def test_without_followup_file_the_page_stays_as_before(client):

@@ -39,14 +39,33 @@ PROPOSAL_COLUMNS = (
 
 
 def followup_view(result, shown) -> dict:
-    """The two tables of the page, each cell a French text (``shown``: the page's formatter)."""
-    suivi = result.suivi.to_dict("records")
+    """The two tables of the page, each cell a French text (``shown``: the page's formatter).
+    The imputation that every département shares is said once above the table, so that each
+    row shows what differs (most often the Chorus third party only)."""
+    proposals = result.propositions.to_dict("records")
+    common = _common_imputation(proposals, shown)
+    suivi = [_suivi_row(r, shown) for r in result.suivi.to_dict("records")]
+    tones = {row["departement"]: row["tone"] for row in suivi}  # a proposal on hold: its colour
     return {
         "suivi_columns": SUIVI_COLUMNS,
-        "suivi": [_suivi_row(r, shown) for r in suivi],
+        "suivi": suivi,
         "propositions_columns": PROPOSAL_COLUMNS,
-        "propositions": [_proposal_row(r, shown) for r in result.propositions.to_dict("records")],
+        "propositions": [
+            {**_proposal_row(r, shown, common), "tone": tones.get(r["departement"], "info")}
+            for r in proposals
+        ],
+        "imputation_commune": [(IMPUTATION_LABELS[k], v) for k, v in common.items()],
     }
+
+
+def _common_imputation(records: list[dict], shown) -> dict[str, str]:
+    """The imputation fields given, and equal, on every line (when there are several lines)."""
+    common = {}
+    for key in IMPUTATION if len(records) > 1 else ():
+        values = {shown(key, record.get(key)) for record in records}
+        if len(values) == 1 and "" not in values:
+            common[key] = values.pop()
+    return common
 
 
 def _suivi_row(record: dict, shown) -> dict:
@@ -89,12 +108,14 @@ def _tone(record: dict, shown) -> str:
     return "success" if received else "info"
 
 
-def _proposal_row(record: dict, shown) -> dict:
+def _proposal_row(record: dict, shown, common: dict[str, str]) -> dict:
     keys = ("departement", "nom", "proposition", "sens", "montant", "contribution_due", "avance")
     row = {key: shown(key, record.get(key)) for key in keys}
     row["avance_origine"] = shown("avance_origine", record.get("avance_origine"))
     row["imputation"] = [
-        (IMPUTATION_LABELS[key], shown(key, record.get(key)) or "à compléter") for key in IMPUTATION
+        (IMPUTATION_LABELS[key], shown(key, record.get(key)) or "à compléter")
+        for key in IMPUTATION
+        if key not in common
     ]
     row["fichier_bilan"] = shown("fichier_bilan", record.get("fichier_bilan"))
     row["sha256_bilan"] = shown("sha256_bilan", record.get("sha256_bilan"))

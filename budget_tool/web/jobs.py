@@ -137,28 +137,34 @@ def consolidate_files(
     view = consolidation_view(result)
     view["json"] = to_json(result)
     view["today"] = today or date.today()
-    if followup is not None:  # without one, the page stays as the plain consolidation's
+    if followup is not None and allocations:  # without one, the page stays as it was
         view.update(followup_view(result, shown), suivi_given=allocations[1])
-        view["to_look_at"] += _sent_nothing(view["departements"], view["suivi"])
+        view["to_look_at"] = _with_followup(view["to_look_at"], view["suivi"])
     if result.refused and not keep_going:
         return view
     folder = Path(items[0][0]).parent / "sorties"
     folder.mkdir()
-    view["workbook"] = write_summary(result, folder / "synthese.xlsx").read_bytes()
+    view["workbook"] = Path(write_summary(result, folder / "synthese.xlsx")).read_bytes()
     view["csv"] = [(p.name, p.read_bytes()) for p in write_csv(result, folder)]
     if followup is not None:
         view["reports"] = reports(result, folder / "rapports", followup, today)
     return view
 
 
-def _sent_nothing(consolidated: list[str], suivi: list[dict]) -> list[tuple[str, str]]:
-    """The départements of the follow-up file that sent no file, with their follow-up status:
-    the synthesis has no row for them, the officer must still see them first."""
-    return [
-        (f"{row['departement']} - {row['nom']}", row["statut"])
-        for row in suivi
-        if row["departement"] not in consolidated
-    ]
+def _with_followup(to_look_at: list[tuple[str, str]], suivi: list[dict]) -> list[tuple[str, str]]:
+    """« À regarder » with a follow-up file, in its order: each département whose synthesis is
+    not « conforme » or whose follow-up status is not a bilan received in time without error
+    (those that sent nothing included, the synthesis has no row for them), with both statuses."""
+    synthesis = dict(to_look_at)
+    found = []
+    for row in suivi:
+        name = f"{row['departement']} - {row['nom']}"
+        statuses = [synthesis.pop(name)] if name in synthesis else []
+        if row["tone"] != "success":
+            statuses.append(row["statut"])
+        if statuses:
+            found.append((name, " ; ".join(statuses)))
+    return found + list(synthesis.items())
 
 
 def _followup(path: str):
