@@ -271,6 +271,10 @@ def test_no_report_while_a_refused_file_stops_the_summary(client):
     html = client.post("/consolidation", **request).text
     assert "1 fichier(s) refusé(s)" in html
     assert not [name for name in _downloads(html) if name.endswith(".pdf")]
+    assert "Elles ne sont pas établies tant qu'un fichier est refusé" in unescape(html)
+    assert "propositions" not in _tables(html)  # as the CLI, which writes none
+    assert list(_tables(html)["suivi"]) == CODES  # the statuses are still said
     request["data"]["continuer"] = "oui"
     html = client.post("/consolidation", **request).text
     assert "rapport-19-2024.pdf" in _downloads(html)
+    assert list(_tables(html)["propositions"]) == CODES

@@ -140,7 +140,8 @@ def consolidate_files(
     if followup is not None and allocations:  # without one, the page stays as it was
         view.update(followup_view(result, shown), suivi_given=allocations[1])
         view["to_look_at"] = _with_followup(view["to_look_at"], view["suivi"])
-    if result.refused and not keep_going:
+    if result.refused and not keep_going:  # as the CLI: no proposal, no report, nothing written
+        view["propositions"] = None
         return view
     folder = Path(items[0][0]).parent / "sorties"
     folder.mkdir()
