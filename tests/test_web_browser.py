@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 FAULTY = SAMPLES / "annexe3-23-2024-depenses-ineligibles.xlsx"
+_APRIL_15 = date(2025, 4, 15)
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 CHROMIUM_FLAGS = (
     "--headless",
@@ -221,6 +223,52 @@ def test_an_officer_consolidates_a_region_and_sees_every_departement(server, bro
     for path in files:
         assert path.name in shown_files.text
     _screenshot(browser, shots, "consolidation")
+    _no_request_left_the_machine(browser, server)
+
+
+def test_an_officer_consolidates_with_the_follow_up_file_and_sees_every_status(
+    server, browser, downloads, shots
+):
+    """The consolidation with the region's follow-up file, at a chosen date: every département
+    of the file (Gironde sent nothing) has its status, and its report downloads."""
+    from selenium.webdriver.common.by import By
+
+    from budget_tool.consolidation import consolidate
+    from budget_tool.followup import by_code, read_followup
+
+    files = sorted((SAMPLES / "region").glob("*.xlsx"))
+    followup = SAMPLES / "region" / "suivi-nouvelle-aquitaine-2024.csv"
+    browser.get(server + "/")
+    browser.find_element(By.ID, "allocations").send_keys(str(followup))
+    # The order in which a date field is typed follows the browser's locale (headless Chromium
+    # keeps en-US whatever --lang says): the field gets its value as a picked date leaves it.
+    date_field = browser.find_element(By.ID, "date-suivi")
+    assert date_field.get_attribute("type") == "date"
+    browser.execute_script("arguments[0].value = '2025-04-15'", date_field)
+    _submit(browser, "/consolidation", "fichiers-consolidation", files)
+
+    heading = browser.find_element(By.ID, "suivi").text
+    assert heading == "Suivi des départements au 15/04/2025"
+    library = consolidate(files, followup=by_code(read_followup(followup, 2024)), today=_APRIL_15)
+    rows = {
+        cells[0].text: cells
+        for cells in (
+            row.find_elements(By.TAG_NAME, "td")
+            for row in browser.find_elements(By.CSS_SELECTOR, ".suivi tbody tr")
+        )
+    }
+    statuses = dict(zip(library.suivi["departement"], library.suivi["statut"], strict=True))
+    assert set(rows) == set(statuses) == {"19", "23", "24", "33", "86", "87"}
+    for code, status in statuses.items():
+        assert rows[code][2].text == status
+        assert rows[code][2].is_displayed()
+    proposals = browser.find_elements(By.CSS_SELECTOR, ".propositions tbody tr")
+    assert len(proposals) == len(statuses)
+    _screenshot(browser, shots, "consolidation-suivi")
+
+    rows["33"][-1].find_element(By.TAG_NAME, "a").click()
+    report = _wait_for_file(downloads, "rapport-33-2024.pdf")
+    assert report.read_bytes().startswith(b"%PDF-")
     _no_request_left_the_machine(browser, server)
 
 

@@ -13,6 +13,7 @@ import base64
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from budget_tool import __version__
 from budget_tool.report import to_json
+from budget_tool.sanitize import clean_text
 from budget_tool.web import jobs
 from budget_tool.web.runner import Runner
 from budget_tool.web.unzip import ArchiveRefused, unpack
@@ -60,6 +62,10 @@ class NoFile(Exception):
     """The form came without the file it needs (French message)."""
 
 
+class BadDate(Exception):
+    """The follow-up date of the form is not a date (French message)."""
+
+
 def create_app(config: WebConfig | None = None) -> Starlette:
     config = config or WebConfig()
     pages = Environment(
@@ -68,7 +74,8 @@ def create_app(config: WebConfig | None = None) -> Starlette:
     pages.filters["data_url"] = data_url
     pages.globals.update(version=__version__, limits=config.limits, size_text=size_text)
     handlers: dict[Any, Any] = {
-        exc: problem for exc in (HTTPException, TooLarge, BadUpload, NoFile, ArchiveRefused)
+        exc: problem
+        for exc in (HTTPException, TooLarge, BadUpload, NoFile, ArchiveRefused, BadDate)
     }
     handlers[Exception] = problem  # the last resort: a French page, the detail in the log
     app = Starlette(routes=ROUTES, exception_handlers=handlers, lifespan=_lifespan)
@@ -172,8 +179,26 @@ async def _consolidate(request: Request, api: bool) -> dict:
         items = [(str(u.path), u.name) for u in uploads]
         official = (str(allocations[0].path), allocations[0].name) if allocations else None
         keep_going = api or form.fields.get("continuer") == "oui"
+        today = follow_up_date(form.fields.get("date", ""))
         job = jobs.consolidate_files
-        return await request.app.state.runner.run(job, items, official, keep_going)
+        return await request.app.state.runner.run(job, items, official, keep_going, today)
+
+
+def follow_up_date(text: str) -> date | None:
+    """The date of the follow-up (``consolidate --date``): AAAA-MM-JJ as the form's date field
+    sends it, or JJ/MM/AAAA typed where a browser shows a plain text field; empty: today."""
+    text = text.strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise BadDate(
+        f"« {clean_text(text)[:40]} » n'est pas une date : écrivez-la AAAA-MM-JJ "
+        "(par exemple 2025-04-15) ou laissez le champ vide pour la date du jour."
+    )
 
 
 async def problem(request: Request, exc: Exception) -> Response:
@@ -204,6 +229,12 @@ def _problem(exc: Exception) -> tuple[int, dict]:
             "advice": "Envoyez moins de fichiers à la fois (ou une archive .zip plus petite), "
             "ou demandez à l'administrateur du service de relever la limite "
             "(options --max-fichier-mo et --max-envoi-mo de budget-tool serve).",
+        }
+    if isinstance(exc, BadDate):
+        return 400, {
+            "title": "Date du suivi invalide",
+            "message": f"{exc} Rien n'a été consolidé.",
+            "advice": "Revenez à la page d'accueil, corrigez la date du suivi et recommencez.",
         }
     if isinstance(exc, NoFile | BadUpload | ArchiveRefused):
         return 400, {"title": "Envoi incomplet", "message": f"{exc}", "advice": back}

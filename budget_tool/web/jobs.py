@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
@@ -115,29 +116,56 @@ def _annotated_name(name: str) -> str:
     return f"{stem}-annote.xlsx"
 
 
-def consolidate_files(items: list[Item], allocations: Item | None, keep_going: bool) -> dict:
-    """Consolidate as ``budget-tool consolidate`` does; the JSON of ``--json``, the summary
-    workbook and CSV files (as bytes), and a view of the tables. A refused file stops the
+def consolidate_files(
+    items: list[Item], allocations: Item | None, keep_going: bool, today: date | None = None
+) -> dict:
+    """Consolidate as ``budget-tool consolidate [--allocations] [--date] [--reports]`` does; the
+    JSON of ``--json``, the summary workbook, CSV files and (with a follow-up file) the
+    per-département PDF reports, as bytes, and a view of the tables. A refused file stops the
     writing, as in the CLI, unless ``keep_going``."""
     from budget_tool.consolidation import consolidate
     from budget_tool.summary import to_json, write_csv, write_summary
+    from budget_tool.web.followup_view import followup_view, reports
 
     names = _names(items + ([allocations] if allocations else []))
     try:
         followup = _followup(allocations[0]) if allocations else None
-        result = consolidate([path for path, _ in items], followup=followup)
+        result = consolidate([path for path, _ in items], followup=followup, today=today)
     except BudgetToolError as exc:
         return {"error": rename(str(exc), names)}
     _rename_tables(result, names)
     view = consolidation_view(result)
     view["json"] = to_json(result)
-    if result.refused and not keep_going:
+    view["today"] = today or date.today()
+    if followup is not None and allocations:  # without one, the page stays as it was
+        view.update(followup_view(result, shown), suivi_given=allocations[1])
+        view["to_look_at"] = _with_followup(view["to_look_at"], view["suivi"])
+    if result.refused and not keep_going:  # as the CLI: no proposal, no report, nothing written
+        view["propositions"] = None
         return view
     folder = Path(items[0][0]).parent / "sorties"
     folder.mkdir()
     view["workbook"] = Path(write_summary(result, folder / "synthese.xlsx")).read_bytes()
     view["csv"] = [(p.name, p.read_bytes()) for p in write_csv(result, folder)]
+    if followup is not None:
+        view["reports"] = reports(result, folder / "rapports", followup, today)
     return view
+
+
+def _with_followup(to_look_at: list[tuple[str, str]], suivi: list[dict]) -> list[tuple[str, str]]:
+    """« À regarder » with a follow-up file, in its order: each département whose synthesis is
+    not « conforme » or whose follow-up status is not a bilan received in time without error
+    (those that sent nothing included, the synthesis has no row for them), with both statuses."""
+    synthesis = dict(to_look_at)
+    found = []
+    for row in suivi:
+        name = f"{row['departement']} - {row['nom']}"
+        statuses = [synthesis.pop(name)] if name in synthesis else []
+        if row["tone"] != "success":
+            statuses.append(row["statut"])
+        if statuses:
+            found.append((name, " ; ".join(statuses)))
+    return found + list(synthesis.items())
 
 
 def _followup(path: str):
