@@ -110,7 +110,7 @@ def generate(
       budget-tool generate --departement 23 --year 2024 --plafond-volet1 150000 \\
           --plafond-volet2 400000 --plafond-volet3 250000 -o classeurs/
       budget-tool generate --allocations allocations-2024.csv -o classeurs/
-      budget-tool generate --allocations allocations-2025.csv --modele 2025.1 -o classeurs/
+      budget-tool generate --allocations allocations-2024.csv --modele 2024.2 -o classeurs/
     """
     from budget_tool.errors import UsageError
     from budget_tool.generate import generate_many

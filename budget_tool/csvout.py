@@ -42,7 +42,8 @@ def csv_field(value: object, sep: str = ";") -> str:
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], sep: str = ";") -> str:
-    """The whole CSV as text (BOM first), records ended by CRLF as RFC 4180 says."""
+    """The whole CSV as text, records ended by CRLF as RFC 4180 says; the BOM first for the
+    spreadsheets (« ; »), none for scripts (« , »: a plain CSV reader keeps its header clean)."""
     if sep not in SEPARATORS:
         raise ValueError(f"séparateur CSV inconnu : {sep!r}")
     buffer = io.StringIO()
@@ -50,7 +51,7 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], sep: str =
     writer.writerow([neutralised(clean_text(h)) for h in header])
     for row in rows:
         writer.writerow([csv_field(value, sep) for value in row])
-    return BOM + buffer.getvalue()
+    return (BOM if sep == ";" else "") + buffer.getvalue()
 
 
 def write_csv_file(

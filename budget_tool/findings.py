@@ -337,7 +337,7 @@ _RULES += [
         "plafond-modifie",
         E,
         "Plafond différent de l'allocation",
-        "Le plafond du volet {volet} est de {found} dans le classeur, alors que l'allocation de l'État est de {expected}.",
+        "Plafond du volet {volet} dans le classeur : {found} ; allocation de l'État : {expected}.",
         "4.1",
         "plafonds",
     ),

@@ -183,9 +183,13 @@ def _money(pdf, proposals: list[dict], suivi: dict) -> None:
     }.get(row.get("sens") or "", "Rien n'est à verser ni à recouvrer.")
     if str(row.get("proposition") or "").startswith("suspendue"):
         # a bilan with errors: its figures are not yet what the State pays on
+        would_be = {
+            "à verser": f"un solde de {format_euros(amount)} serait à verser par l'État",
+            "à recouvrer": f"un trop-perçu de {format_euros(amount)} serait à reverser à l'État",
+        }.get(row.get("sens") or "", "rien ne serait à verser ni à recouvrer")
         sentence = (
-            "Proposition suspendue : le bilan contient des erreurs à corriger (voir les constats). "
-            f"Sur les chiffres actuels du bilan : {sentence[0].lower()}{sentence[1:]}"
+            "Proposition suspendue : le bilan contient des erreurs à corriger (voir les constats) ; "
+            f"rien n'est versé ni recouvré d'ici là. Sur ses chiffres actuels, {would_be}."
         )
     para(pdf, sentence, 10, 6)
     pdf.set_font(FONT, "", 9)

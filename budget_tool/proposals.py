@@ -149,6 +149,13 @@ def proposal_row(
     if bilan is None:
         row["proposition"] = "aucune : bilan final non reçu (art. 3.2)"
         return row
+    if bilan.status() == "vide":  # nothing declared: its figures found no payment nor recovery
+        row.update(fichier_bilan=bilan.path.name, sha256_bilan=bilan.sha256)
+        row["proposition"] = (
+            "aucune : bilan renvoyé vide (aucun montant déclaré), à redemander au département "
+            "(art. 3.2)"
+        )
+        return row
     found = settle(bilan, followup)
     row.update(
         sens=found.direction,

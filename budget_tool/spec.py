@@ -13,9 +13,7 @@ from decimal import Decimal
 # Value types of a column or figure; they drive number formats, validation and parsing.
 # "unit_price": euros per unit (« coût unitaire »), to the ten-thousandth (0,6030 €/km); an
 # amount ("money") is to the cent.
-VALUE_TYPES = (
-    "text", "money", "unit_price", "etp", "count", "date", "category", "flag", "percent"
-)
+VALUE_TYPES = ("text", "money", "unit_price", "etp", "count", "date", "category", "flag", "percent")
 
 
 @dataclass(frozen=True)

@@ -364,7 +364,7 @@ def write_csv(result: Consolidation, folder: Path, sep: str = ";") -> list[Path]
     for name in (*CSV_TABLES[:4], *extra_tables(result)):
         frame = getattr(result, name)
         rows = (
-            [_csv_field(record[key]) for key in frame.columns]
+            [_csv_field(record[key], key) for key in frame.columns]
             for record in frame.to_dict("records")
         )
         target = Path(folder) / f"{name}.csv"
@@ -373,12 +373,15 @@ def write_csv(result: Consolidation, folder: Path, sep: str = ";") -> list[Path]
     return written
 
 
-def _csv_field(value) -> object:
-    """A value for ``csvout``: numbers stay numbers, missing values empty, the rest text."""
+def _csv_field(value, key: str = "") -> object:
+    """A value for ``csvout``: numbers stay numbers, missing values empty, the rest text. A
+    year or a count that pandas made a float (a column with gaps) is written as the integer."""
     if _missing(value):
         return None
     if hasattr(value, "item"):  # numpy scalars
         value = value.item()
+    if isinstance(value, float) and value.is_integer() and _number_format(key, value) != "money":
+        return int(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value

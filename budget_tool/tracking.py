@@ -80,7 +80,8 @@ def follow(
         blocked = f"{counts[0]} erreur(s) dans le bilan, à corriger d'abord" if counts[0] else ""
         proposals.append(proposal_row(code, nom, status, bilan_report, item, blocked))
         actions += action_rows(code, nom, plan.report if plan else None, bilan_report)
-        if late and bilan is None:
+        empty = bilan_report is not None and bilan_report.status() == "vide"
+        if late and (bilan is None or empty):  # an empty bilan is still awaited
             late_codes.append(code)
             late_finding = finding(
                 "bilan-en-retard",
@@ -89,7 +90,7 @@ def follow(
                 departement=code,
                 deadline=f"{bilan_deadline(year):%d/%m/%Y}",
             )
-            result.findings.append((plan, late_finding))
+            result.findings.append((bilan if empty else plan, late_finding))
     _with_late_findings(result, late_codes)
     result.suivi = pd.DataFrame(suivi, columns=list(SUIVI_HEADERS)).astype(
         {"jours_de_retard": "Int64", "erreurs_bilan": "Int64"}
@@ -130,6 +131,13 @@ def status_of(
     deadline = bilan_deadline(year)
     late = 0
     received = item.received.get("annexe-3") if item else None
+    future = ""
+    if received and received > today:  # a date still to come is no fact of the situation
+        future = (
+            f" ; le suivi date la réception du bilan du {received:%d/%m/%Y}, après la situation "
+            f"du {today:%d/%m/%Y} : date à vérifier"
+        )
+        received = None
     if bilan is not None and bilan.report is not None:
         errors, warnings = counts or _counts(None, bilan)
         state = (
@@ -137,9 +145,15 @@ def status_of(
             if errors
             else ("bilan reçu, avertissements à vérifier" if warnings else "bilan reçu conforme")
         )
-        if any(f.code == "classeur-vide" for f in bilan.report.findings):  # issue 12's code
+        if bilan.report.status() == "vide":  # not a bilan yet: still awaited (art. 3.2)
             state = "bilan reçu vide : aucun montant déclaré"
-        if received and received > deadline:
+            if today > deadline:
+                late = (today - deadline).days
+                state += (
+                    f" ; bilan en retard : échéance du {deadline:%d/%m/%Y} dépassée de {late} "
+                    "jour(s) (art. 3.2)"
+                )
+        elif received and received > deadline:
             late = (received - deadline).days
             state += f" ; reçu en retard le {received:%d/%m/%Y} (échéance du {deadline:%d/%m/%Y}, art. 3.2)"
         if plan is None:
@@ -153,6 +167,7 @@ def status_of(
         state = ("plan seul ; " if plan is not None else "aucune annexe reçue ; ") + state
         if received:
             state += f" ; le suivi dit le bilan reçu le {received:%d/%m/%Y} mais il n'est pas dans les fichiers consolidés"
+    state += future
     if item is None and has_file:
         state += " ; absent du fichier de suivi : plafonds et avance non vérifiés"
     return state, late

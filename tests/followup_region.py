@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -56,3 +57,21 @@ def followup_file(folder: Path, rows: list[dict[str, str]]) -> Path:
     path = Path(folder) / "suivi.csv"
     path.write_text(text + "\n", encoding="utf-8")
     return path
+
+
+SAMPLE_REGION = Path(__file__).resolve().parent.parent / "samples" / "region"
+SAMPLE_FOLLOWUP = SAMPLE_REGION / "suivi-nouvelle-aquitaine-2024.csv"
+
+
+def region_with_empty_bilan(folder: Path) -> Path:
+    """The sample region's returns, plus the Gironde (33) sending back its annexe 3 exactly as
+    generated from the follow-up file: nothing declared."""
+    from budget_tool.followup import read_followup
+    from budget_tool.generate import generate
+
+    returns = Path(folder) / "retours"
+    shutil.copytree(SAMPLE_REGION, returns, ignore=shutil.ignore_patterns("*.csv"))
+    gironde = next(i for i in read_followup(SAMPLE_FOLLOWUP, 2024) if i.code == "33")
+    _plan, bilan = generate(gironde.params, Path(folder) / "generes")
+    shutil.copy(bilan, returns)
+    return returns

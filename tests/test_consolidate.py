@@ -387,7 +387,10 @@ def test_allocations_check_ceilings_and_name_the_departements_that_sent_nothing(
     )
     assert result.exit_code == 0, result.output
     anomalies = (tmp_path / "t" / "anomalies.csv").read_text(encoding="utf-8")
-    assert "plafond-modifie" in anomalies and "volet 2 est de 200\u202f000,00\u00a0€" in anomalies
+    assert (
+        "plafond-modifie" in anomalies
+        and "volet 2 dans le classeur : 200\u202f000,00\u00a0€" in anomalies
+    )
     assert "Aucune annexe 2 reçue pour le département 16" in anomalies
 
 
@@ -414,3 +417,18 @@ def test_lines_sheet_shows_dates_as_dates_and_etp_as_numbers(result, tmp_path):
         row[headers.index(column_headers()["existant_etp"])] for row in sheet.iter_rows(min_row=2)
     ]
     assert all("€" not in c.number_format for c in etp if c.value is not None)
+
+
+def test_years_and_counts_are_written_as_integers_in_the_csv(tmp_path):
+    """« 2024 », « 0 », not « 2024,00 » (a column with a gap is a float for pandas)."""
+    import csv
+
+    region = Path(__file__).resolve().parent.parent / "samples" / "region"
+    run = CliRunner().invoke(
+        main, ["consolidate", str(region), "-o", str(tmp_path / "x.xlsx"), "--csv", str(tmp_path)]
+    )
+    assert run.exit_code == 0, run.output
+    with (tmp_path / "fichiers.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle, delimiter=";") if r["annee"]]
+    assert rows and all(row["annee"] == "2024" for row in rows)
+    assert all(row["erreurs"].isdigit() and row["avertissements"].isdigit() for row in rows)

@@ -70,9 +70,10 @@ def test_report_says_what_the_state_must_recover_with_findings_and_imputation(se
     assert "23 - Creuse" in text and "15/04/2025" in text
     # volet 1 spent only ineligible money: 0 + min(200 000, 150 000) = 150 000 - 180 000 paid
     flat = " ".join(text.split())
-    assert "doit reverser à l'État un trop-perçu de 30 000,00 €" in flat
     # the bilan has an error (an ineligible expense): the figure is not yet one to act on
     assert "Proposition suspendue : le bilan contient des erreurs à corriger" in flat
+    assert "un trop-perçu de 30 000,00 € serait à reverser à l'État" in flat
+    assert "Conseil départemental doit reverser" not in flat  # nothing ordered yet
     assert "versée le 14/06/2024" in text
     assert "Avenant n° 1 cœur de cible du 15/09/2024" in " ".join(text.split())
     assert "'Volet 1'!J" in text and "non éligible" in text  # the finding, with its cell

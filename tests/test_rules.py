@@ -1388,7 +1388,10 @@ def ceiling_typed_over_by_the_departement_differs_from_the_allocation(wb):
     raised = {**CEILINGS, 2: D("450000")}
     path = wb.write(ANNEXE3, wb.lines(ANNEXE3), plan_for(ANNEXE3, raised))
     sheet, row, col = wb.anchor_cell(ANNEXE3, "Volet 2", "plafond")
-    says = (f"volet 2 est de {fr('450 000,00 €')}", f"l'État est de {fr('400 000,00 €')}")
+    says = (
+        f"volet 2 dans le classeur : {fr('450 000,00 €')}",
+        f"allocation de l'État : {fr('400 000,00 €')}",
+    )
     return Expected(
         path, str(CellRef(sheet, row, col)), says=says, allocations=(_allocation("23", CEILINGS),)
     )

@@ -7,13 +7,21 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from budget_tool.cli import main
 from budget_tool.consolidation import consolidate
 from budget_tool.followup import by_code, read_followup
-from tests.followup_region import followup_file, params_for, write
+from tests.followup_region import (
+    SAMPLE_FOLLOWUP,
+    SAMPLE_REGION,
+    followup_file,
+    params_for,
+    region_with_empty_bilan,
+    write,
+)
 
 D = Decimal
 DEADLINE = date(2025, 3, 31)  # art. 3.2: three months after the end of the 2024 convention
@@ -101,11 +109,12 @@ def test_a_bilan_showing_another_advance_than_the_one_paid_is_to_check(region, t
     assert proposal["montant"] == D("70000.00")  # still on the advance paid
 
 
-def test_a_bilan_received_after_the_deadline_says_so(late):
-    status = _status(late, "23")
+def test_a_bilan_received_after_the_deadline_says_so(region):
+    after = _run(region, date(2025, 5, 20))  # the situation knows of the reception on 12/05
+    status = _status(after, "23")
     assert status.startswith("bilan reçu conforme")
     assert "reçu en retard le 12/05/2025" in status
-    assert late.suivi.set_index("departement").loc["23", "jours_de_retard"] == 42
+    assert after.suivi.set_index("departement").loc["23", "jours_de_retard"] == 42
 
 
 def test_departement_of_the_returns_missing_from_the_file_is_flagged(late):
@@ -226,3 +235,29 @@ def test_a_wrong_follow_up_file_stops_consolidate_before_anything_is_written(reg
     )
     assert run.exit_code == 2 and "ligne 2, colonne date_avance" in run.output
     assert list(out.iterdir()) == []
+
+
+def test_an_empty_bilan_is_still_awaited_and_late_after_the_deadline(tmp_path):
+    """A bilan sent back as generated declares nothing: it is no bilan final (art. 3.2), so the
+    département stays late past the deadline, with the warning, and no payment is proposed."""
+    returns = region_with_empty_bilan(tmp_path)
+    followups = by_code(read_followup(SAMPLE_FOLLOWUP, 2024))
+    result = consolidate([returns], followup=followups, today=date(2025, 5, 15))
+    status = result.suivi[result.suivi["departement"] == "33"].iloc[0]["statut"]
+    assert status.startswith("bilan reçu vide") and "bilan en retard" in status
+    late = result.anomalies[result.anomalies["code"] == "bilan-en-retard"]
+    assert "33" in set(late["departement"])
+    proposal = result.propositions[result.propositions["departement"] == "33"].iloc[0]
+    assert proposal["proposition"].startswith("aucune : bilan renvoyé vide")
+    assert pd.isna(proposal["sens"]) and pd.isna(proposal["montant"])  # no recovery ordered
+
+
+def test_a_reception_date_after_the_situation_date_is_not_taken_as_fact():
+    """The situation on 01/03/2025 cannot know of a bilan received on 12/05/2025: the date is
+    said to be checked, and no lateness is drawn from it."""
+    followups = by_code(read_followup(SAMPLE_FOLLOWUP, 2024))
+    result = consolidate([SAMPLE_REGION], followup=followups, today=date(2025, 3, 1))
+    row = result.suivi[result.suivi["departement"] == "23"].iloc[0]
+    assert "reçu en retard" not in row["statut"]
+    assert "après la situation du 01/03/2025 : date à vérifier" in row["statut"]
+    assert pd.isna(row["jours_de_retard"]) or row["jours_de_retard"] == 0

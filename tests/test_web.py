@@ -441,3 +441,17 @@ def test_a_worker_that_dies_fails_one_request_not_the_service():
             runner.stop()
 
     assert asyncio.run(die_then_work()) != os.getpid()
+
+
+def test_an_empty_bilan_is_said_empty_never_conforme(client):
+    """A bilan sent back as generated: « vide » as in ``budget-tool check`` (never « conforme »,
+    never « aucune erreur »), on the page and in the API."""
+    empty = SAMPLES / "annexe3-23-2024-vide.xlsx"
+    api = client.post("/api/check", files=_files(empty))
+    assert api.status_code == 200
+    assert api.json()["reports"][0]["status"] == "vide"
+    page = client.post("/controle", files=_files(empty))
+    assert page.status_code == 200
+    html = unescape(page.text)
+    assert "Rien n'est déclaré" in html and "Aucun montant n'est déclaré" in html
+    assert "Conforme" not in html and "Aucune erreur" not in html

@@ -117,22 +117,22 @@ def test_the_consolidation_form_has_the_follow_up_date_field(client):
 
 
 def test_followup_tables_come_right_after_the_verdict_with_every_departement(client):
-    html = unescape(client.post("/consolidation", **_with_followup(date="2025-04-15")).text)
+    html = unescape(client.post("/consolidation", **_with_followup(date="2025-05-15")).text)
     verdict = html.index('class="fr-alert fr-alert--info')
     suivi, propositions = (
         html.index("Suivi des départements"),
         html.index("Propositions de paiement"),
     )
     assert verdict < suivi < propositions < html.index("Synthèse par département")
-    assert "Suivi des départements au 15/04/2025" in html
+    assert "Suivi des départements au 15/05/2025" in html
     tables = _tables(html)
     assert list(tables["suivi"]) == CODES
-    library = _library(date(2025, 4, 15))
+    library = _library(date(2025, 5, 15))
     for record in library.suivi.to_dict("records"):
         row = tables["suivi"][record["departement"]]
         assert row[1] == record["nom"] and row[2] == record["statut"]  # the library's status
     assert tables["suivi"]["33"][2].startswith("aucune annexe reçue ; bilan en retard")
-    assert tables["suivi"]["33"][3] == "31/03/2025 15 jour(s) de retard"
+    assert tables["suivi"]["33"][3] == "31/03/2025 45 jour(s) de retard"
     assert tables["suivi"]["23"][3:6] == [
         "31/03/2025 42 jour(s) de retard",
         "reçu le 25/01/2024",
@@ -152,7 +152,7 @@ def test_followup_tables_come_right_after_the_verdict_with_every_departement(cli
     gironde = library.suivi.set_index("departement").loc["33", "statut"]
     assert f"<li>33 - Gironde : {gironde}</li>" in look
     assert "86 - Vienne : incomplet : annexe 3 non reçue" in look
-    assert "dépassée de 15 jour(s)" in look.split("86 - Vienne")[1]
+    assert "dépassée de 45 jour(s)" in look.split("86 - Vienne")[1]
     assert "envoi-0" not in html
 
 

@@ -30,14 +30,14 @@ def ceilings_as_allocated(ctx: Context) -> Iterator[Finding]:
         yield finding(
             "plafond-modifie",
             where,
-            _euros(found),
+            _euros(found, number, "le classeur n'a pas de volet"),
             volet=number,
-            expected=_euros(expected),
+            expected=_euros(expected, number, "l'allocation n'a pas de volet"),
         )
 
 
-def _euros(value: Decimal | None) -> str:
-    return "absent (pas de volet)" if value is None else format_euros(value)
+def _euros(value: Decimal | None, number: int, missing: str) -> str:
+    return f"aucun ({missing} {number})" if value is None else format_euros(value)
 
 
 def _ceiling_cell(ctx: Context, number: int) -> CellRef | None:

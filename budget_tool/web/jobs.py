@@ -23,6 +23,7 @@ VERDICTS = {
     "conforme": ("conforme", "success", "Conforme"),
     "avertissements": ("conforme", "success", "Conforme, avec des points à vérifier"),
     "erreurs": ("à corriger", "error", "À corriger"),
+    "vide": ("vide", "error", "Rien n'est déclaré : à remplir"),
     "refusé": ("refusé", "error", "Refusé"),
 }
 
