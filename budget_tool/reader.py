@@ -44,7 +44,8 @@ def read_workbook(
     template, ident_sheet = _identify(path, book, templates or templates_dir())
     params, ident = _parameters(path, template, book, ident_sheet)
     plan = build_plan(template, params)
-    sheets, huge = {}, []
+    sheets: dict[str, SheetRead] = {}
+    huge: list[oversize.Huge] = []
     for sheet_plan in plan.sheets:
         if _is_worksheet(book, sheet_plan.name):  # a chart sheet of that name holds no cells
             sheets[sheet_plan.name] = _read_sheet(book.sheets[sheet_plan.name], sheet_plan, huge)
