@@ -134,7 +134,7 @@ CIRCULAR = expr.ExcelError("Err:522")  # LibreOffice's error for a circular refe
 _EXACT = Context(prec=28)  # the template's formulas: exact decimals
 _PENDING = object()
 NUM_ERROR = expr.ExcelError("#NUM!")
-_TOO_LARGE = Decimal("1e10")  # as for numbers read from a file (reader.py): no annexe amount
+_TOO_LARGE = Decimal("1e10")  # as for numbers read from a file (oversize.py): no annexe amount
 
 
 def _typed_value(node: expr.Node, get, eligibility, digits: int) -> expr.Value:

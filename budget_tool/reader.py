@@ -4,17 +4,17 @@ from its identification block, and read every planned cell (and only those, plus
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from budget_tool import oversize
 from budget_tool.departements import lookup
 from budget_tool.errors import BudgetToolError, WorkbookRefused
 from budget_tool.layout import build_plan
 from budget_tool.model import CellRead, FilledWorkbook, SheetRead, to_value
-from budget_tool.plan import Parameters, WorkbookPlan
+from budget_tool.plan import INPUT, Parameters, WorkbookPlan
 from budget_tool.refs import CellRef
 from budget_tool.safeload import DEFAULT_LIMITS, Limits, load_raw
 from budget_tool.spec import Template
@@ -25,9 +25,6 @@ from budget_tool.xlsxread import RawSheet, RawWorkbook
 _MODEL = re.compile(r"budget-tool (annexe-\d+) v(\S+)")
 _PERIOD = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 _CODE = re.compile(r"^\s*(\d{2,3}|2[AB])\s*-")
-# No amount or count of an annexe comes near ten billion; above it, products and sums of such
-# numbers outgrow the exact decimals (28 digits) that reports and summaries round to the cent.
-_MAX_NUMBER = 1e10
 
 
 class NotOurWorkbook(WorkbookRefused):
@@ -47,10 +44,13 @@ def read_workbook(
     template, ident_sheet = _identify(path, book, templates or templates_dir())
     params, ident = _parameters(path, template, book, ident_sheet)
     plan = build_plan(template, params)
-    sheets = {}
+    sheets: dict[str, SheetRead] = {}
+    huge: list[oversize.Huge] = []
     for sheet_plan in plan.sheets:
         if _is_worksheet(book, sheet_plan.name):  # a chart sheet of that name holds no cells
-            sheets[sheet_plan.name] = _read_sheet(path, book.sheets[sheet_plan.name], sheet_plan)
+            sheets[sheet_plan.name] = _read_sheet(book.sheets[sheet_plan.name], sheet_plan, huge)
+    if huge:
+        raise WorkbookRefused(path, oversize.reason(huge))
     planned = {s.name for s in plan.sheets}
     extra = [name for name in book.sheetnames if name not in planned]
     return FilledWorkbook(Path(path), template, plan, sheets, extra, precheck, ident)
@@ -212,14 +212,21 @@ def _probe_plan(template: Template) -> WorkbookPlan:
 _PROBES: dict[int, tuple[Template, WorkbookPlan]] = {}
 
 
-def _read_sheet(path: Path, sheet: RawSheet, sheet_plan) -> SheetRead:
-    """Planned cells only (plus data outside them): a stray cell at XFD1048576 costs nothing."""
+def _read_sheet(sheet: RawSheet, sheet_plan, huge: list[oversize.Huge]) -> SheetRead:
+    """Planned cells only (plus data outside them): a stray cell at XFD1048576 costs nothing.
+    Absurd numbers are gathered in ``huge`` (every sheet is read before one is named)."""
     read = SheetRead(sheet_plan.name, sheet.state, sheet.protected, merged=list(sheet.merged))
     for (row, col), found in sheet.cells.items():
         if (row, col) in sheet_plan.cells:
-            raw = _number_checked(path, sheet.name, row + 1, col + 1, found.raw)
-            cached = _number_checked(path, sheet.name, row + 1, col + 1, found.cached)
-            read.cells[(row, col)] = CellRead(raw, cached, found.is_error, found.is_formula)
+            typed = sheet_plan.cells[(row, col)].kind == INPUT or not found.is_formula
+            for value in (found.raw, found.cached):
+                shown = oversize.shown(value)
+                if shown is not None:
+                    huge.append(oversize.Huge(CellRef(sheet.name, row, col), shown, typed))
+                    break
+            read.cells[(row, col)] = CellRead(
+                found.raw, found.cached, found.is_error, found.is_formula
+            )
         elif found.raw is not None and found.raw != "":
             read.stray.append((row, col, found.raw))
     return read
@@ -231,22 +238,12 @@ def _is_worksheet(book: RawWorkbook, name: str) -> bool:
 
 
 def _number_checked(path: Path, sheet: str, row: int, col: int, value: object) -> object:
-    """A number the file holds in a planned cell, refused if infinite (1e999 is read as inf)
-    or absurdly large; the message names the cell (row and col are 1-based)."""
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return value
-    if not abs(value) < _MAX_NUMBER:  # also inf and nan; ints may be huge
-        if isinstance(value, float):
-            shown = "infini" if math.isinf(value) else "non numérique"
-            shown = f"{value:g}" if math.isfinite(value) else shown
-        else:
-            shown = f"{len(str(abs(value)))} chiffres"
-        raise WorkbookRefused(
-            path,
-            f"la cellule {CellRef(sheet, row - 1, col - 1)} contient un nombre démesuré "
-            f"({shown}) : aucun montant ni aucune quantité d'une annexe n'atteint dix "
-            "milliards ; corrigez la saisie puis renvoyez le classeur",
-        )
+    """A number the file holds in a prefilled cell read before the plan exists, refused if
+    infinite (1e999 is read as inf) or absurdly large; row and col are 1-based."""
+    shown = oversize.shown(value)
+    if shown is not None:
+        where = CellRef(sheet, row - 1, col - 1)
+        raise WorkbookRefused(path, oversize.reason([oversize.Huge(where, shown, True)]))
     return value
 
 

@@ -35,6 +35,10 @@ from budget_tool.consolidation import consolidate
 from budget_tool.errors import WorkbookRefused
 from budget_tool.generate import output_name, write_workbook
 from budget_tool.layout import column_index
+from budget_tool.libreoffice import convert
+from budget_tool.oversize import Huge
+from budget_tool.oversize import reason as oversize_reason
+from budget_tool.plan import FORMULA
 from budget_tool.refs import CellRef
 from budget_tool.safeload import DEFAULT_LIMITS, Limits, precheck
 from budget_tool.sanitize import clean_text, neutralised
@@ -709,6 +713,108 @@ def test_absurd_number_in_a_planned_cell_is_refused_naming_the_cell(
         output = assert_clean_run(result, path.name)
         assert str(where) in output and f"nombre démesuré ({shown})" in output
     assert not (tmp_path / "s.xlsx").exists()
+
+
+def _with_cached(xml: bytes, address: str, value: str) -> bytes:
+    """The formula of a cell kept, its saved result replaced (what a recalculation leaves)."""
+    cell = hostile.cell_xml(xml, address)
+    return xml.replace(cell, re.sub(rb"<v>[^<]*</v>", f"<v>{value}</v>".encode(), cell), 1)
+
+
+def _totals_of_column(plan, sheet: str, key: str) -> list[CellRef]:
+    """The synthesis formulas that copy a total of ``key``'s column of ``sheet`` ('Synthèse'!C10
+    is ='Volet 1'!I35): what a spreadsheet recalculates from a typed amount."""
+    letter = ref(plan, sheet, 0, key).address.rstrip("0123456789")
+    column = f"'{sheet}'!{letter}"
+    synthesis = plan.synthesis
+    cells = sorted(synthesis.of_kind(FORMULA), key=lambda cell: (cell.row, cell.col))
+    return [CellRef(synthesis.name, c.row, c.col) for c in cells if c.text.startswith(f"={column}")]
+
+
+def test_absurd_amount_typed_is_named_before_the_totals_computed_from_it(tmp_path, clean, plans):
+    """A spreadsheet recalculates before saving: 1E14 typed in a line makes its line amount and
+    the synthesis totals 1E14 too, and the synthesis is read first; the refusal names the cell
+    typed, the only one the officer can correct, then says that totals follow."""
+    plan = plans[ANNEXE3]
+    _, sheet, row = lump_line(plan, bilan_lines(plan))
+    typed, amount = ref(plan, sheet, row, "forfait"), ref(plan, sheet, row, "montant")
+    totals = _totals_of_column(plan, sheet, "montant")
+    assert totals and totals[0].sheet != sheet  # read before the volet sheet
+
+    def recalculated(entries: dict[str, bytes]) -> None:
+        parts = hostile.sheet_parts(entries)
+        volet = hostile.put_cell(entries[parts[sheet]], typed.address, "<v>1E14</v>")
+        entries[parts[sheet]] = _with_cached(volet, amount.address, "1E14")
+        for total in totals:
+            part = parts[total.sheet]
+            entries[part] = _with_cached(entries[part], total.address, "1E14")
+
+    path = hostile.edit_parts(clean[ANNEXE3], tmp_path / "enorme.xlsx", recalculated)
+    refused = check(path).refused
+    assert refused is not None
+    assert refused.startswith(f"la cellule {typed} contient un nombre démesuré (1e+14) : ")
+    assert "corrigez la saisie puis renvoyez le classeur" in refused
+    assert f"{len(totals) + 1} totaux calculés (dont {totals[0]}) sont démesurés" in refused
+    result = invoke("check", path)
+    assert result.exit_code == 3
+    assert f"la cellule {typed} contient" in assert_clean_run(result, path.name)
+
+
+def test_absurd_result_of_a_formula_alone_is_still_refused_naming_it(tmp_path, clean, plans):
+    """A saved result no typed cell explains (a file written by a program): still refused,
+    naming the formula's cell and saying that it is computed."""
+    plan = plans[ANNEXE3]
+    _, sheet, _ = lump_line(plan, bilan_lines(plan))
+    total = _totals_of_column(plan, sheet, "montant")[0]
+    path = hostile.edit_sheet(
+        clean[ANNEXE3],
+        tmp_path / "resultat.xlsx",
+        total.sheet,
+        lambda xml: _with_cached(xml, total.address, "1e999"),
+    )
+    refused = check(path).refused
+    assert refused is not None
+    assert refused.startswith(
+        f"la cellule {total}, calculée par une formule, contient un nombre démesuré (infini)"
+    )
+    assert "corrigez les saisies dont elle dépend" in refused
+
+
+def test_several_absurd_amounts_typed_are_listed_briefly():
+    typed = [Huge(CellRef("Volet 1", row, 7), "1e+14", True) for row in range(17, 23)]
+    computed = [Huge(CellRef("Synthèse", 9, 2), "1e+15", False)]
+    text = oversize_reason(computed + typed)
+    assert text.startswith("la cellule 'Volet 1'!H18 contient un nombre démesuré (1e+14) ")
+    assert "(autres saisies démesurées : 'Volet 1'!H19, 'Volet 1'!H20, 'Volet 1'!H21 et 2 " in text
+    assert "corrigez les saisies puis renvoyez le classeur" in text
+    assert "le total calculé 'Synthèse'!C10 est démesuré lui aussi" in text
+
+
+@pytest.mark.libreoffice
+def test_absurd_amount_saved_by_libreoffice_names_the_cell_typed(
+    generated, plans, tmp_path, libreoffice
+):
+    """1E14 typed in an annexe 3 saved through LibreOffice, which writes the recalculated totals
+    (the synthesis's among them) into the file: the refusal names the cell typed."""
+    plan, sheet = plans[ANNEXE3], "Volet 1"
+    row = plan.sheet(sheet).lines[0].row
+    typed = ref(plan, sheet, row, "forfait")
+    total = _totals_of_column(plan, sheet, "montant")[0]
+
+    def fill(book) -> None:
+        book[sheet][ref(plan, sheet, row, "nature").address] = "Chef de projet"
+        book[sheet][typed.address] = 100_000_000_000_000
+        book[sheet][ref(plan, sheet, row, "categorie").address] = "Rémunération de personnel (ETP)"
+
+    filled = hostile.edit_with_openpyxl(generated[ANNEXE3], tmp_path / "enorme.xlsx", fill)
+    (recalculated,) = convert([filled], tmp_path / "lo")
+    refused = check(recalculated).refused
+    assert refused is not None
+    assert refused.startswith(f"la cellule {typed} contient un nombre démesuré (15 chiffres) : ")
+    assert f"totaux calculés (dont {total}) sont démesurés eux aussi" in refused
+    result = invoke("check", recalculated)
+    assert result.exit_code == 3
+    assert f"la cellule {typed} contient" in assert_clean_run(result, recalculated.name)
 
 
 def test_year_zero_in_the_identification_block_is_refused(tmp_path, clean, plans):
