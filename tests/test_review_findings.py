@@ -52,24 +52,6 @@ def test_uncomputable_typed_formula_is_not_called_falsified(generated, tmp_path,
 @pytest.mark.libreoffice
 @pytest.mark.xfail(
     strict=True,
-    reason="Montant démesuré saisi en 'Volet 1'!H18 dans un classeur recalculé par LibreOffice : "
-    "le refus nomme 'Synthèse'!C10, un total verrouillé que l'agent ne peut pas corriger, au "
-    "lieu de la cellule saisie (precheck/safeload : feuilles lues dans l'ordre du classeur).",
-)
-def test_refusal_for_a_huge_amount_names_the_input_cell(generated, tmp_path, libreoffice):
-    filled = _fill(
-        generated["annexe-3"],
-        tmp_path / "enorme.xlsx",
-        {"A18": "Chef de projet", "H18": 100000000000000, "J18": ELIGIBLE},
-    )
-    (recalculated,) = convert([filled], tmp_path / "lo")
-    refused = str(check(recalculated).as_dict()["refused"])
-    assert "'Volet 1'!H18" in refused
-
-
-@pytest.mark.libreoffice
-@pytest.mark.xfail(
-    strict=True,
     reason="=H19+5 avec « 1000 » en texte dans H19 : Excel et LibreOffice donnent 1005, "
     "budget-tool calcule #VALUE! et dit le classeur « falsifié » (formule-saisie-incoherente, "
     "~28 total-incoherent) : ce n'est pas « calculé comme le tableur » (typedformula.py/expr.py).",
