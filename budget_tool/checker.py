@@ -16,6 +16,7 @@ from budget_tool.reader import NotOurWorkbook, read_workbook
 from budget_tool.report import Report, VoletFigures
 from budget_tool.rules import RULES, Context
 from budget_tool.safeload import DEFAULT_LIMITS, Limits
+from budget_tool.taint import uncomputed_dependents
 from budget_tool.templates import known_labels
 from budget_tool.typedformula import SPREADSHEET_DIGITS, typed_formulas
 
@@ -48,7 +49,8 @@ def check(
         workbook.plan, workbook.input_value, nodes, workbook.outside_value, SPREADSHEET_DIGITS
     )
     workbook.typed_values = {key: values.get(key) for key in nodes}
-    context = Context(workbook, values, allocations=allocations, typed=typed)
+    tainted = uncomputed_dependents(workbook, typed, values)
+    context = Context(workbook, values, allocations=allocations, typed=typed, tainted=tainted)
     findings: list[Finding] = []
     for _codes, rule in RULES:
         findings.extend(rule(context))

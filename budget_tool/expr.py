@@ -4,8 +4,14 @@ A template writes ``cible_eur - existant_eur`` or ``MIN(plafond, ROUND(eligibles
 ``parse`` reads it (Python's own parser, restricted to a few node kinds), ``bind`` replaces the
 names by cell references, ``to_excel`` writes the formula that goes into the workbook, and
 ``evaluate`` computes the same formula in exact decimal arithmetic, following the spreadsheet's
-rules (blank cells count as 0, text in arithmetic is ``#VALUE!``, SUM skips text). So the formula
-written into the workbook and the figure the checker recomputes come from one expression.
+rules (blank cells count as 0, SUM skips text). Text in arithmetic (``+ - * /``, unary minus, a
+function's number argument) is converted when it is a whole number (« 1000 », « -5 »), as both
+Excel and LibreOffice do whatever their language; any other text is ``#VALUE!``. Spreadsheets
+convert more (« 1000.5 », « 1,000 », « 10% », « $5 », dates), but how depends on the program and
+its language: LibreOffice in English reads « 1,000 » as 1000 and « 1000,5 » as ``#VALUE!``, a
+French Excel the other way round. ``typedformula.py`` therefore does not compute a typed formula
+that does arithmetic on such a text (``ambiguous_number``). So the formula written into the
+workbook and the figure the checker recomputes come from one expression.
 """
 
 from __future__ import annotations
@@ -265,8 +271,9 @@ class _Evaluator:
             if isinstance(arg, Range | Ref):
                 cells = arg.cells() if isinstance(arg, Range) else [arg]
                 values += [v for v in map(self.get, cells) if isinstance(v, Decimal | ExcelError)]
-            else:
-                values.append(_number(self.run(arg)))
+            else:  # a text given directly: #VALUE! in LibreOffice, even « 5 » (Excel reads 5)
+                value = self.run(arg)
+                values.append(VALUE_ERROR if isinstance(value, str) and value else _number(value))
         return values
 
     def _numbers(self, args: Sequence[Node]) -> list[Decimal] | ExcelError:
@@ -336,6 +343,16 @@ def round_half_up(value: Decimal, digits: int = 2) -> Decimal:
         return value
 
 
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+_DIGIT = re.compile(r"\d")  # any script: a Japanese Excel reads full-width digits
+
+
+def ambiguous_number(text: str) -> bool:
+    """A text that some spreadsheet, in some language, may read as a number in arithmetic while
+    another does not, or reads differently: it has a digit but is not a plain whole number."""
+    return bool(_DIGIT.search(text)) and _WHOLE_NUMBER.fullmatch(text) is None
+
+
 def _number(value: Value) -> Decimal | ExcelError:
     if value is None:
         return Decimal(0)
@@ -343,6 +360,8 @@ def _number(value: Value) -> Decimal | ExcelError:
         return Decimal(int(value))
     if isinstance(value, Decimal | ExcelError):
         return value
+    if _WHOLE_NUMBER.fullmatch(value):  # « 1000 »: a number to every spreadsheet
+        return Decimal(value)
     return VALUE_ERROR if value != "" else Decimal(0)
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from budget_tool import expr
 from budget_tool.plan import INPUT
+from budget_tool.refs import CellRef
 
 if TYPE_CHECKING:
     from budget_tool.model import FilledWorkbook
@@ -106,8 +107,73 @@ def typed_formulas(workbook: FilledWorkbook) -> dict[CellKey, TypedFormula]:
                 budget -= _cells(typed.node)
                 if budget < 0:  # a file built to make the checker work for hours
                     typed = TypedFormula(typed.text, problem=_TOO_MANY)
-                found[(sheet.name, row, col)] = typed
+                found[(sheet.name, row, col)] = _unless_ambiguous(typed, workbook)
     return found
+
+
+def _unless_ambiguous(typed: TypedFormula, workbook: FilledWorkbook) -> TypedFormula:
+    """Not computed when it does arithmetic on a text that spreadsheets read as a number, or
+    not, depending on the program and its language (``expr.ambiguous_number``)."""
+    if typed.node is None:
+        return typed
+    text = ambiguous_operand(typed.node, workbook)
+    return typed if text is None else TypedFormula(typed.text, problem=text)
+
+
+def ambiguous_operand(node: expr.Node, workbook: FilledWorkbook) -> str | None:
+    """Said in French (« le texte « 1000.5 » (H19) dans un calcul »), the first text that a
+    formula's arithmetic reads and that the spreadsheets may convert differently; None if none."""
+    return _ambiguous_text(node, lambda ref: _text_in(workbook, ref), arithmetic=False)
+
+
+def _text_in(workbook: FilledWorkbook, ref: expr.Ref) -> object:
+    """The text a reference reads, where a text can be (None at a formula)."""
+    key = (ref.sheet or "", ref.row, ref.col)
+    planned = workbook.plan.sheet(key[0]).cells.get((ref.row, ref.col))
+    if planned is None:
+        return workbook.outside_value(*key)
+    if planned.kind == INPUT and not workbook.read(*key).is_formula:
+        return workbook.input_value(*key)
+    return planned.value if planned.kind != INPUT else None
+
+
+def _ambiguous_text(node: expr.Node, text_at, arithmetic: bool) -> str | None:
+    """``ambiguous_operand``; ``arithmetic``: ``node`` is an operand of + - * /, a minus sign or
+    a number argument, where text is converted."""
+    if isinstance(node, expr.Str | expr.Ref) and arithmetic:
+        found = node.value if isinstance(node, expr.Str) else text_at(node)
+        if isinstance(found, str) and expr.ambiguous_number(found):
+            where = "" if isinstance(node, expr.Str) else f" ({CellRef(*_key(node))})"
+            return (
+                f"le texte « {found} »{where} dans un calcul (lu comme un nombre ou non "
+                "selon le tableur et sa langue)"
+            )
+        return None
+    children: list[tuple[expr.Node, bool]] = []
+    if isinstance(node, expr.BinOp):
+        inner = node.op in ("+", "-", "*", "/")
+        children = [(node.left, inner), (node.right, inner)]
+    elif isinstance(node, expr.Neg):
+        children = [(node.operand, True)]
+    elif isinstance(node, expr.Call) and node.func in ("SUM", "MIN", "MAX"):
+        for arg in node.args:  # a text given directly: #VALUE! in LibreOffice, a number in Excel
+            if isinstance(arg, expr.Str) and any(c.isdigit() for c in arg.value):
+                return (
+                    f"le texte « {arg.value} » comme argument de {node.func} (lu "
+                    "comme un nombre par Excel, erreur #VALEUR! pour LibreOffice)"
+                )
+        children = [(arg, False) for arg in node.args]
+    elif isinstance(node, expr.Call):  # ROUND and ABS convert, IF, ISNUMBER, N... do not
+        children = [(arg, node.func in ("ROUND", "ABS")) for arg in node.args]
+    for child, inner in children:
+        said = _ambiguous_text(child, text_at, inner)
+        if said is not None:
+            return said
+    return None
+
+
+def _key(ref: expr.Ref) -> CellKey:
+    return (ref.sheet or "", ref.row, ref.col)
 
 
 _TOO_MANY = f"des plages trop grandes (plus de {MAX_WORKBOOK_CELLS} cellules pour le classeur)"

@@ -49,6 +49,15 @@ def test_round_is_half_away_from_zero_like_excel():
 def test_blank_counts_as_zero_and_text_is_value_error():
     assert run("a - b", {"a": D("10"), "b": None}) == D("10")
     assert run("a - b", {"a": D("10"), "b": "12,5"}) == expr.ExcelError("#VALUE!")
+    assert run("a - b", {"a": D("10"), "b": "texte"}) == expr.ExcelError("#VALUE!")
+
+
+def test_whole_number_text_is_a_number_in_arithmetic_as_in_every_spreadsheet():
+    assert run("a - b", {"a": D("10"), "b": "12"}) == D("-2")
+    assert run("-a * 2", {"a": "+5"}) == D("-10")
+    assert run("ROUND(a, 0) + ABS(b)", {"a": "7", "b": "-3"}) == D("10")
+    assert run("SUM(a, 1)", {"a": "5"}) == D("1")  # SUM of a reference skips text
+    assert run('SUM("5", 1)', {}) == expr.ExcelError("#VALUE!")  # LibreOffice's answer
 
 
 def test_sum_skips_text_like_a_spreadsheet():

@@ -26,6 +26,7 @@ from budget_tool.refs import CellRef
 from budget_tool.report import to_json, to_text
 from budget_tool.templates import load_template
 from tests.workbooks import (
+    ANNEXE2,
     ANNEXE3,
     Workbooks,
     add_external_link,
@@ -33,6 +34,7 @@ from tests.workbooks import (
     clean_lines,
     edit_cell,
     first_line,
+    set_cached,
     xl,
 )
 
@@ -297,3 +299,148 @@ def test_number_out_of_any_annexe_is_the_spreadsheet_num_error(wb):
     where = str(CellRef(*place))
     assert ("valeur-erreur", where) in report.flatten()
     assert "donne #NUM!" in message(report, "formule-saisie-incoherente")
+
+
+# ---------------------------------------------------------------- not computed, not forged
+def _free_line(wb: Workbooks) -> tuple[str, int, int]:
+    """The lump-sum cell of volet 1's first line left empty by the clean inputs."""
+    lines = wb.lines(ANNEXE3)
+    count = len(wb.volet_sheet(ANNEXE3, 1).lines)
+    index = next(i for i in range(count) if (1, i) not in lines)
+    return wb.line_cell(ANNEXE3, 1, index, "forfait")
+
+
+def _cases(wb: Workbooks) -> dict[str, dict[tuple[str, int, int], str]]:
+    """{case: {cell: what an officer types there}}: the lump sum of volet 1's first lump line
+    (``lump``) holds a formula; ``free`` an empty line's lump sum; ``cost`` a unit cost of
+    volet 2 that refers to the lump sum."""
+    _index, lump, _amount = lump_line(wb)
+    free = _free_line(wb)
+    units = first_line(wb.lines(ANNEXE3), 2, "nombre")
+    cost = wb.line_cell(ANNEXE3, 2, units, "cout_unitaire")
+    lump_ref, free_ref = f"'{lump[0]}'!{xl(*lump[1:])}", xl(*free[1:])
+    return {
+        "si": {lump: "=IF(1>0,5000,0)"},
+        "arrondi-sup": {lump: "=ROUNDUP(2656.2,0)", cost: f"={lump_ref}/100"},
+        "puissance": {lump: "=2^10"},
+        "texte-entier": {
+            free: "1000",
+            lump: f"={free_ref}+5",
+            cost: f"=-'{free[0]}'!{free_ref}/-8",
+        },
+        "texte-decimal": {free: "1000.5", lump: f"={free_ref}+5"},
+        "texte-espace": {free: "1 000", lump: f"={free_ref}*2"},
+        "somme-texte": {lump: '=SUM("5")'},
+    }
+
+
+@pytest.fixture(scope="module")
+def cases_by_libreoffice(libreoffice, tmp_path_factory, plans, clean_files):
+    """Each case typed into the clean annexe 3 by openpyxl, then recalculated and saved by
+    LibreOffice (one run): {case: (cells typed, saved file)}."""
+    folder = tmp_path_factory.mktemp("non-calculees-lo")
+    wb = Workbooks(folder, plans, clean_files)
+    cases, written = _cases(wb), []
+    for name, cells in cases.items():
+
+        def edit(book, cells=cells):
+            for place, value in cells.items():
+                cell_of(book, *place).value = value
+
+        written.append(folder / f"{name}.xlsx")
+        wb.with_openpyxl(ANNEXE3, edit).rename(written[-1])
+    saved = convert(written, folder / "lo")
+    return {name: (cells, path) for (name, cells), path in zip(cases.items(), saved, strict=True)}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(
+    ("case", "named"),
+    [
+        ("si", "la fonction IF"),
+        ("arrondi-sup", "la fonction ROUNDUP"),
+        ("puissance", "l'opérateur de puissance ^"),
+        ("texte-decimal", "« 1000.5 »"),
+        ("texte-espace", "« 1 000 »"),
+        ("somme-texte", "« 5 » comme argument de SUM"),
+    ],
+)
+def test_formula_not_computed_is_said_once_and_never_called_forged(
+    cases_by_libreoffice, wb, case, named
+):
+    """The honest file LibreOffice saved: one error at the typed formula, its value not counted,
+    and no total (nor a typed formula that refers to it) called « modifié ou falsifié »."""
+    _cells, saved = cases_by_libreoffice[case]
+    _index, lump, amount = lump_line(wb)
+    report = check(saved)
+    assert codes_at(report, "formule-saisie-non-calculee") == [str(CellRef(*lump))]
+    assert named in message(report, "formule-saisie-non-calculee")
+    assert "total-incoherent" not in report.codes(), report.flatten()
+    assert "formule-saisie-incoherente" not in report.codes(), report.flatten()
+    assert not report.valid
+    clean = volet_figure(check(wb.clean(ANNEXE3)), 1, "depenses")
+    assert volet_figure(report, 1, "depenses") == clean - amount  # the formula is not counted
+
+
+@pytest.mark.libreoffice
+def test_forged_total_elsewhere_is_still_found(cases_by_libreoffice, wb):
+    """A formula not computed in volet 1 excuses volet 1's totals only: a forged volet 2
+    total of the same LibreOffice-saved file is still called forged."""
+    _cells, saved = cases_by_libreoffice["si"]
+    forged = wb.synthesis_cell(ANNEXE3, 2, "depenses")
+    report = check(wb.with_parts(saved, lambda e: set_cached(e, *forged, D(1))))
+    assert codes_at(report, "total-incoherent") == [str(CellRef(*forged))]
+    assert wb.synthesis_ref(ANNEXE3, 1, "depenses") not in codes_at(report, "total-incoherent")
+
+
+@pytest.mark.libreoffice
+def test_whole_number_text_counts_in_arithmetic_as_in_the_spreadsheet(cases_by_libreoffice, wb):
+    """« 1000 » typed as text: =X+5 gives 1005 and =-X/-8 gives 125, as LibreOffice saved them;
+    the text cell itself is still an error, and its line counts nothing (SUM ignores text)."""
+    cells, saved = cases_by_libreoffice["texte-entier"]
+    report = check(saved)
+    free = _free_line(wb)
+    assert not report.codes() & set(CODES), report.flatten()
+    assert "total-incoherent" not in report.codes(), report.flatten()
+    assert codes_at(report, "nombre-en-texte") == [str(CellRef(*free))]
+    book = load_workbook(saved, data_only=True)
+    for place in cells:
+        if place != free:
+            lo = D(repr(cell_of(book, *place).value))
+            assert report_value(report, *place) == lo
+    _index, lump, _amount = lump_line(wb)
+    assert report_value(report, *lump) == D(1005)
+
+
+# ---------------------------------------------------------------- the template's own arithmetic
+@pytest.mark.libreoffice
+def test_text_amount_in_the_template_arithmetic_is_an_error_never_a_forgery(
+    libreoffice, wb, tmp_path
+):
+    """Annexe 2's delta is « cible - existant »: an existing amount typed as text « 1000 » counts
+    as LibreOffice counts it; « 1,000 » (1000 to an English LibreOffice, #VALUE! to a French
+    Excel) is not followed, and neither makes the honest saved file « falsifié »: the text cell
+    is the one error."""
+    index = first_line(wb.lines(ANNEXE2), 1, "existant_eur")
+    place = wb.line_cell(ANNEXE2, 1, index, "existant_eur")
+    written = []
+    for text in ("1000", "1,000"):
+
+        def edit(book, text=text):
+            cell_of(book, *place).value = text
+
+        written.append(wb.with_openpyxl(ANNEXE2, edit))
+    whole, ambiguous = (check(path) for path in convert(written, tmp_path / "lo"))
+    for report in (whole, ambiguous):
+        assert codes_at(report, "nombre-en-texte") == [str(CellRef(*place))]
+        assert "total-incoherent" not in report.codes(), report.flatten()
+    delta = wb.line_cell(ANNEXE2, 1, index, "delta_eur")
+    cible = wb.lines(ANNEXE2)[(1, index)].get("cible_eur") or 0
+    assert report_line(whole, ANNEXE2, *delta) == D(str(cible)) - 1000
+
+
+def report_line(report, annexe: str, sheet: str, row: int, col: int) -> object:
+    template = load_template(annexe)
+    key = next(c.key for c in template.columns if column_index(c) == col)
+    line = next(x for x in report.lines if x["feuille"] == sheet and x["ligne"] == row + 1)
+    return line[key]

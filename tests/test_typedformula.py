@@ -86,3 +86,27 @@ def test_saved_result_agrees_to_fifteen_digits_only():
     assert not saved_result_agrees(D("750.01"), D("750"))
     assert not saved_result_agrees(D("2656.25"), D("1"))
     assert not saved_result_agrees(None, D("0"))
+
+
+@pytest.mark.parametrize(
+    ("text", "ambiguous"),
+    [
+        ("1000", False),  # every spreadsheet reads 1000
+        ("-5", False),
+        ("+5", False),
+        ("Chef de projet", False),  # no spreadsheet reads a number: #VALUE!
+        ("", False),
+        ("1000.5", True),  # 1000,5 in LibreOffice (en-US), #VALUE! in a French Excel
+        ("1000,5", True),  # the other way round
+        ("1,000", True),
+        ("1 000", True),
+        (" 1000 ", True),
+        ("10%", True),
+        ("$5", True),
+        ("1e3", True),
+        ("2024-01-15", True),
+        ("１２", True),  # full-width digits: not ASCII, never a whole number here
+    ],
+)
+def test_text_read_as_a_number_differently_by_the_spreadsheets_is_ambiguous(text, ambiguous):
+    assert expr.ambiguous_number(text) is ambiguous

@@ -39,6 +39,8 @@ class Context:
     broken: set[str] = field(default_factory=set)  # sheets whose rows no longer match the plan
     allocations: Mapping[str, Parameters] | None = None  # official ceilings, by département code
     typed: Mapping[tuple[str, int, int], TypedFormula] = field(default_factory=dict)
+    # cells that depend on a typed formula not computed (taint.py): no forgery in their results
+    tainted: frozenset[tuple[str, int, int]] = frozenset()
     _columns: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -72,6 +72,8 @@ def cached_values(ctx: Context) -> Iterator[Finding]:
             read = ctx.workbook.read(sheet.name, row, col)
             if cell.kind != FORMULA or not read.is_formula:
                 continue
+            if (sheet.name, row, col) in ctx.tainted:  # said once, at the typed formula
+                continue
             mine = ctx.computed(sheet.name, row, col)
             if read.cached is None:  # an empty text result is saved as nothing at all
                 missing += mine not in ("", None)

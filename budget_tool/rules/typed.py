@@ -44,6 +44,8 @@ def typed_formulas(ctx: Context) -> Iterator[Finding]:
                 what="une référence circulaire (la formule dépend de sa propre cellule)",
                 saved=shown,
             )
+        elif key in ctx.tainted:
+            continue  # reads a typed formula not computed, said at that formula's cell
         elif read.cached is None or not saved_result_agrees(saved, mine):
             yield finding(
                 "formule-saisie-incoherente",
