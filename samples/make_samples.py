@@ -28,7 +28,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell  # noqa: E402
 from budget_tool import sampledata  # noqa: E402
 from budget_tool.fill import fill_workbook  # noqa: E402
 from budget_tool.generate import write_workbook  # noqa: E402
-from budget_tool.layout import build_plan  # noqa: E402
+from budget_tool.layout import build_plan, column_index  # noqa: E402
 from budget_tool.libreoffice import convert, soffice  # noqa: E402
 from budget_tool.plan import Parameters  # noqa: E402
 from budget_tool.templates import load_template  # noqa: E402
@@ -216,7 +216,7 @@ def _typed_formulas(plan, lines) -> dict:
 
     def cell(volet: int, index: int, key: str, own: int) -> str:
         sheet = next(s for s in plan.volet_sheets() if s.volet == volet)
-        col = next(i for i, c in enumerate_columns(plan) if c.key == key)
+        col = column_index(plan.template.column(key))
         address = xl_rowcol_to_cell(sheet.lines[index].row, col)
         return address if volet == own else f"'{sheet.name}'!{address}"
 
@@ -232,12 +232,6 @@ def _typed_formulas(plan, lines) -> dict:
     if lines[units[3]]["nombre"] == lines[units[1]]["nombre"]:
         typed[units[3]]["nombre"] = f"={cell(1, units[1][1], 'nombre', 3)}"
     return typed
-
-
-def enumerate_columns(plan):
-    from budget_tool.layout import column_index
-
-    return ((column_index(c), c) for c in plan.template.columns)
 
 
 def typed_formulas_sample() -> None:
@@ -267,7 +261,7 @@ def empty_and_network_samples() -> None:
     EXPECTED["annexe3-23-2024-vide.xlsx"] = ["classeur-vide"]
     sheet = plan.sheet("Volet 1")
     index = _first_line(sampledata.bilan_lines(plan), 1, "forfait")[1]
-    col = next(i for i, c in enumerate_columns(plan) if c.key == "forfait")
+    col = column_index(plan.template.column("forfait"))
     address = xl_rowcol_to_cell(sheet.lines[index].row, col)
     part = f"xl/worksheets/sheet{[s.name for s in plan.sheets].index(sheet.name) + 1}.xml"
     with zipfile.ZipFile(HERE / "annexe3-23-2024-conforme.xlsx") as archive:
