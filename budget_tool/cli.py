@@ -216,12 +216,12 @@ def check(files, fmt, strict, annotate, color, allocations) -> None:
 
 
 def _allocations(path: Path | None):
-    """The allocations CSV by département code, or None when not given."""
-    if path is None:
-        return None
-    from budget_tool.params import read_allocations
+    """The ceilings in force by département code, read as ``consolidate --allocations`` reads
+    the file (same reader, same default year); None when not given."""
+    from budget_tool.cli_consolidate import load_followup
 
-    return {params.code: params for params in read_allocations(path, 2024)}
+    followup = load_followup(path, None)
+    return None if followup is None else {code: item.params for code, item in followup.items()}
 
 
 @main.command(context_settings=CONTEXT)
