@@ -124,13 +124,14 @@ def consolidate_files(
     JSON of ``--json``, the summary workbook, CSV files and (with a follow-up file) the
     per-département PDF reports, as bytes, and a view of the tables. A refused file stops the
     writing, as in the CLI, unless ``keep_going``."""
+    from budget_tool.cli_consolidate import load_followup
     from budget_tool.consolidation import consolidate
     from budget_tool.summary import to_json, write_csv, write_summary
     from budget_tool.web.followup_view import followup_view, reports
 
     names = _names(items + ([allocations] if allocations else []))
     try:
-        followup = _followup(allocations[0]) if allocations else None
+        followup = load_followup(Path(allocations[0]), None) if allocations else None
         result = consolidate([path for path, _ in items], followup=followup, today=today)
     except BudgetToolError as exc:
         return {"error": rename(str(exc), names)}
@@ -167,16 +168,6 @@ def _with_followup(to_look_at: list[tuple[str, str]], suivi: list[dict]) -> list
         if statuses:
             found.append((name, " ; ".join(statuses)))
     return found + list(synthesis.items())
-
-
-def _followup(path: str):
-    """The follow-up (or allocations) file by département code, as ``consolidate
-    --allocations`` reads it."""
-    from budget_tool.followup import by_code, read_followup
-    from budget_tool.templates import templates_dir
-    from budget_tool.versions import default_year
-
-    return by_code(read_followup(Path(path), default_year(templates_dir())))
 
 
 _OUR_NAME = re.compile(r"(?:~\$|\.)?envoi-\d{3}\.[a-z]+")
