@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from budget_tool import __version__, clickfr, terminal
-from budget_tool.cli_support import CONTEXT, FrenchGroup, OutputFile
+from budget_tool.cli_support import CONTEXT, FrenchGroup, OutputFile, input_files
 from budget_tool.names import shown
 
 clickfr.install()  # before the commands are declared: click.Path names its kind when built
@@ -137,13 +137,7 @@ def generate(
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument(
-    "files",
-    nargs=-1,
-    required=True,
-    metavar="FICHIER...",
-    type=click.Path(readable=False, path_type=Path),  # an unreadable file: refused, code 3
-)
+@input_files("files", "FICHIER...")
 @click.option(
     "--format",
     "-f",
@@ -250,13 +244,7 @@ def rules(fmt) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument(
-    "inputs",
-    nargs=-1,
-    required=True,
-    metavar="FICHIER_OU_DOSSIER...",
-    type=click.Path(readable=False, path_type=Path),  # an unreadable file: refused, code 3
-)
+@input_files("inputs", "FICHIER_OU_DOSSIER...")
 @click.option(
     "--output",
     "-o",
