@@ -190,17 +190,12 @@ def rename(text: str, names: dict[str, str]) -> str:
 
 
 def _rename_tables(result, names: dict[str, str]) -> None:
+    """Our names back to the officer's in every table the downloads write."""
+    from budget_tool.summary import CSV_TABLES
+
     for item in result.files:
         item.reason = rename(item.reason, names)
-    for table in (
-        "synthese",
-        "anomalies",
-        "lignes",
-        "fichiers",
-        "suivi",
-        "propositions",
-        "actions",
-    ):
+    for table in CSV_TABLES:
         frame = getattr(result, table, None)
         if frame is None:
             continue
