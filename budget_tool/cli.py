@@ -343,11 +343,10 @@ def consolidate(
     from budget_tool.consolidation import consolidate as run
     from budget_tool.summary import CSV_TABLES
 
-    outputs = [p for p in (output, json_path) if p] + [
-        csv_dir / f"{n}.csv" for n in CSV_TABLES if csv_dir
-    ]
+    files = [p for p in (output, json_path) if p]
+    outputs = files + [csv_dir / f"{n}.csv" for n in CSV_TABLES if csv_dir]
     run = partial(run, year=year)
-    steps.check_outputs([p for p in (output, json_path) if p], csv_dir, CSV_TABLES)
+    steps.check_outputs(files, csv_dir, CSV_TABLES)
     followup = steps.load_followup(allocations, year)
     today = on_date.date() if on_date else None
     result = steps.run_with_progress(run, inputs, outputs, quiet, followup, today)
