@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from budget_tool import __version__, clickfr, terminal
-from budget_tool.cli_support import CONTEXT, FrenchGroup, OutputFile
+from budget_tool.cli_support import CONTEXT, FrenchGroup, OutputFile, input_files
 from budget_tool.names import shown
 
 clickfr.install()  # before the commands are declared: click.Path names its kind when built
@@ -137,13 +137,7 @@ def generate(
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument(
-    "files",
-    nargs=-1,
-    required=True,
-    metavar="FICHIER...",
-    type=click.Path(readable=False, path_type=Path),  # an unreadable file: refused, code 3
-)
+@input_files("files", "FICHIER...")
 @click.option(
     "--format",
     "-f",
@@ -216,12 +210,12 @@ def check(files, fmt, strict, annotate, color, allocations) -> None:
 
 
 def _allocations(path: Path | None):
-    """The allocations CSV by département code, or None when not given."""
-    if path is None:
-        return None
-    from budget_tool.params import read_allocations
+    """The ceilings in force by département code, read as ``consolidate --allocations`` reads
+    the file (same reader, same default year); None when not given."""
+    from budget_tool.cli_consolidate import load_followup
 
-    return {params.code: params for params in read_allocations(path, 2024)}
+    followup = load_followup(path, None)
+    return None if followup is None else {code: item.params for code, item in followup.items()}
 
 
 @main.command(context_settings=CONTEXT)
@@ -250,13 +244,7 @@ def rules(fmt) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument(
-    "inputs",
-    nargs=-1,
-    required=True,
-    metavar="FICHIER_OU_DOSSIER...",
-    type=click.Path(readable=False, path_type=Path),  # an unreadable file: refused, code 3
-)
+@input_files("inputs", "FICHIER_OU_DOSSIER...")
 @click.option(
     "--output",
     "-o",
@@ -355,11 +343,10 @@ def consolidate(
     from budget_tool.consolidation import consolidate as run
     from budget_tool.summary import CSV_TABLES
 
-    outputs = [p for p in (output, json_path) if p] + [
-        csv_dir / f"{n}.csv" for n in CSV_TABLES if csv_dir
-    ]
+    files = [p for p in (output, json_path) if p]
+    outputs = files + [csv_dir / f"{n}.csv" for n in CSV_TABLES if csv_dir]
     run = partial(run, year=year)
-    steps.check_outputs([p for p in (output, json_path) if p], csv_dir, CSV_TABLES)
+    steps.check_outputs(files, csv_dir, CSV_TABLES)
     followup = steps.load_followup(allocations, year)
     today = on_date.date() if on_date else None
     result = steps.run_with_progress(run, inputs, outputs, quiet, followup, today)

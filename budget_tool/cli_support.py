@@ -117,3 +117,15 @@ class OutputFile(click.Path):
 
     def convert(self, value, param, ctx):
         return "-" if value == "-" else super().convert(value, param, ctx)
+
+
+def input_files(name: str, metavar: str):
+    """The files (or folders) a command reads, one or more. click does not test that they can
+    be read: an unreadable file is refused by the library, named, with code 3."""
+    return click.argument(
+        name,
+        nargs=-1,
+        required=True,
+        metavar=metavar,
+        type=click.Path(readable=False, path_type=Path),
+    )

@@ -30,8 +30,7 @@ from budget_tool.styles import (
     PLACEHOLDER_FONT,
     format_properties,
 )
-from budget_tool.templates import ANNEXES, load_template, templates_dir
-from budget_tool.versions import version_for_year
+from budget_tool.templates import ANNEXES, load_template_for_year
 
 # A fixed creation date keeps generated files comparable byte for byte (golden files).
 CREATED = dt.datetime(2024, 1, 1, 0, 0, 0)
@@ -69,12 +68,10 @@ def generate_many(
     workbook's year (see ``versions.version_for_year``). ``templates``: the templates folder
     (default ``templates_dir()``).
     """
-    folder = templates or templates_dir()
     jobs = []
     for params in all_params:
-        chosen = version_for_year(folder, params.year, version)
         for template_id in ANNEXES:
-            template = load_template(template_id, chosen, folder)
+            template = load_template_for_year(template_id, params.year, templates, version)
             jobs.append(
                 (build_plan(template, params), Path(out_dir) / output_name(template, params))
             )

@@ -73,10 +73,13 @@ def _load_template(template_id: str, version: str, root: Path) -> Template:
     return template
 
 
-def load_template_for_year(template_id: str, year: int, folder: Path | None = None) -> Template:
-    """The template a new workbook of ``year`` is made with: the newest version serving it."""
+def load_template_for_year(
+    template_id: str, year: int, folder: Path | None = None, requested: str | None = None
+) -> Template:
+    """The template a new workbook of ``year`` is made with: the ``requested`` version if it can
+    serve that year, else the newest version serving it (``versions.version_for_year``)."""
     root = Path(folder) if folder is not None else templates_dir()
-    return _load_template(template_id, version_for_year(root, year), root)
+    return _load_template(template_id, version_for_year(root, year, requested), root)
 
 
 def known_labels(folder: Path | None = None) -> str:

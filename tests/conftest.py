@@ -44,3 +44,26 @@ def libreoffice() -> str:
             pytest.fail("LibreOffice (soffice) est requis en CI : .ci/run doit l'installer.")
         pytest.skip("LibreOffice (soffice) absent : tests de recalcul réel ignorés en local.")
     return executable
+
+
+@pytest.fixture
+def uploads_dir(tmp_path) -> Path:
+    """The web server's folder for its private per-request folders (test_web*.py)."""
+    folder = tmp_path / "envois"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def client(uploads_dir):
+    """A web client whose private folders are made in ``uploads_dir``: after each request, it
+    must be empty again (nothing kept). Starlette is imported here, not above: the web tests
+    skip themselves when the [web] extra is not installed."""
+    from starlette.testclient import TestClient
+
+    from budget_tool.web.app import WebConfig, create_app
+
+    app = create_app(WebConfig(tmp_dir=str(uploads_dir)))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+    assert list(uploads_dir.iterdir()) == []

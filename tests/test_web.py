@@ -37,23 +37,6 @@ REGION = sorted((SAMPLES / "region").glob("*.xlsx"))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture
-def uploads_dir(tmp_path) -> Path:
-    folder = tmp_path / "envois"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def client(uploads_dir):
-    """A client whose private folders are made in ``uploads_dir``: after each request, it must
-    be empty again (nothing kept)."""
-    app = create_app(WebConfig(tmp_dir=str(uploads_dir)))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
-    assert list(uploads_dir.iterdir()) == []
-
-
 def _files(*paths: Path, field: str = "fichiers") -> list:
     return [(field, (p.name, p.read_bytes(), XLSX)) for p in paths]
 

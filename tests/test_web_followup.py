@@ -13,37 +13,17 @@ import subprocess
 from datetime import date
 from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("starlette", reason="les dépendances web ([web]) ne sont pas installées")
 
-from starlette.testclient import TestClient  # noqa: E402
-
 from budget_tool.consolidation import consolidate  # noqa: E402
 from budget_tool.followup import by_code, read_followup  # noqa: E402
-from budget_tool.web.app import WebConfig, create_app  # noqa: E402
 from tests.test_web import REGION, SAMPLES, _cli, _downloads, _files  # noqa: E402
 
 SUIVI = SAMPLES / "region" / "suivi-nouvelle-aquitaine-2024.csv"
 CODES = ["19", "23", "24", "33", "86", "87"]  # the follow-up file's; 33 sent nothing
-
-
-@pytest.fixture
-def uploads_dir(tmp_path) -> Path:
-    folder = tmp_path / "envois"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def client(uploads_dir):
-    """As in test_web.py: after each request, the private folders are gone."""
-    app = create_app(WebConfig(tmp_dir=str(uploads_dir)))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
-    assert list(uploads_dir.iterdir()) == []
 
 
 def _with_followup(**data: str):

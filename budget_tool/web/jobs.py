@@ -124,13 +124,14 @@ def consolidate_files(
     JSON of ``--json``, the summary workbook, CSV files and (with a follow-up file) the
     per-département PDF reports, as bytes, and a view of the tables. A refused file stops the
     writing, as in the CLI, unless ``keep_going``."""
+    from budget_tool.cli_consolidate import load_followup
     from budget_tool.consolidation import consolidate
     from budget_tool.summary import to_json, write_csv, write_summary
     from budget_tool.web.followup_view import followup_view, reports
 
     names = _names(items + ([allocations] if allocations else []))
     try:
-        followup = _followup(allocations[0]) if allocations else None
+        followup = load_followup(Path(allocations[0]), None) if allocations else None
         result = consolidate([path for path, _ in items], followup=followup, today=today)
     except BudgetToolError as exc:
         return {"error": rename(str(exc), names)}
@@ -169,16 +170,6 @@ def _with_followup(to_look_at: list[tuple[str, str]], suivi: list[dict]) -> list
     return found + list(synthesis.items())
 
 
-def _followup(path: str):
-    """The follow-up (or allocations) file by département code, as ``consolidate
-    --allocations`` reads it."""
-    from budget_tool.followup import by_code, read_followup
-    from budget_tool.templates import templates_dir
-    from budget_tool.versions import default_year
-
-    return by_code(read_followup(Path(path), default_year(templates_dir())))
-
-
 _OUR_NAME = re.compile(r"(?:~\$|\.)?envoi-\d{3}\.[a-z]+")
 
 
@@ -199,17 +190,12 @@ def rename(text: str, names: dict[str, str]) -> str:
 
 
 def _rename_tables(result, names: dict[str, str]) -> None:
+    """Our names back to the officer's in every table the downloads write."""
+    from budget_tool.summary import CSV_TABLES
+
     for item in result.files:
         item.reason = rename(item.reason, names)
-    for table in (
-        "synthese",
-        "anomalies",
-        "lignes",
-        "fichiers",
-        "suivi",
-        "propositions",
-        "actions",
-    ):
+    for table in CSV_TABLES:
         frame = getattr(result, table, None)
         if frame is None:
             continue
