@@ -23,7 +23,7 @@ from budget_tool.versions import available_versions, is_version, version_key, ve
 from budget_tool.xlsxread import RawSheet, RawWorkbook
 
 _MODEL = re.compile(r"budget-tool (annexe-\d+) v(\S+)")
-_PERIOD = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")  # JJ/MM/AAAA: the period, the advance paid
 _CODE = re.compile(r"^\s*(\d{2,3}|2[AB])\s*-")
 
 
@@ -111,7 +111,7 @@ def _parameters(path, template: Template, book: RawWorkbook, ident_sheet: str):
         if key.startswith("ident.")
     }
     code_match = _CODE.match(ident.get("departement", ""))
-    year_match = _PERIOD.search(ident.get("periode", ""))
+    year_match = _DATE.search(ident.get("periode", ""))
     if not code_match or not year_match or int(year_match.group(3)) == 0:  # no year 0 in dates
         key = "departement" if not code_match else "periode"
         where = CellRef(ident_sheet, *probe.synthesis.anchors[f"ident.{key}"])
@@ -167,9 +167,6 @@ def _ceilings(path: Path, template: Template, book: RawWorkbook, probe) -> dict[
     return ceilings
 
 
-_PAID = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
-
-
 def _advance(path: Path, template: Template, book: RawWorkbook, probe, ceilings) -> tuple:
     """The advance paid and its date, when the synthesis says « versée le JJ/MM/AAAA » in the
     header of its advance column (a workbook generated with the follow-up file); else None."""
@@ -182,7 +179,7 @@ def _advance(path: Path, template: Template, book: RawWorkbook, probe, ceilings)
     cells = book.sheets[name].cells
     header = _text(cells[(row, col)].raw if (row, col) in cells else None)
     prefix = template.checks.advance_paid_label.split("{date}")[0]
-    match = _PAID.search(header) if prefix and header.startswith(prefix) else None
+    match = _DATE.search(header) if prefix and header.startswith(prefix) else None
     if match is None:
         return None, None
     try:
