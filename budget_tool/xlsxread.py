@@ -28,6 +28,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 from xml.etree.ElementTree import iterparse as _c_iterparse
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from budget_tool.package import Package, locate
 from budget_tool.precheck import scanned_as_xml
 
@@ -293,11 +295,7 @@ def _ref(row: int, col: int) -> str:
         raise OutOfSheet(
             f"une cellule hors des limites d'une feuille Excel (ligne {row + 1}, colonne {col + 1}"
         )
-    letters, number = "", col + 1
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
+    return xl_rowcol_to_cell(row, col)
 
 
 def _formula(element, ref: str, shared: dict[str, tuple[str, str]]) -> str | None:
