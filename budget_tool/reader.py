@@ -159,9 +159,7 @@ def _ceilings(path: Path, template: Template, book: RawWorkbook, probe) -> dict[
         else:
             continue
         found = book.sheets[place[0]].cells.get((place[1], place[2]))
-        raw = _number_checked(
-            path, place[0], place[1] + 1, place[2] + 1, found.cached if found else None
-        )
+        raw = _number_checked(path, CellRef(*place), found.cached if found else None)
         value = to_value(raw)
         ceilings[volet.number] = value if isinstance(value, Decimal) else Decimal(0)
     return ceilings
@@ -191,7 +189,8 @@ def _advance(path: Path, template: Template, book: RawWorkbook, probe, ceilings)
     for r in range(row + 1, row + 1 + len(template.volets) + 1):
         label = cells[(r, 0)].cached if (r, 0) in cells else None
         if isinstance(label, str) and label.strip() in labels and (r, column) in cells:
-            value = to_value(_number_checked(path, name, r + 1, column + 1, cells[(r, column)].raw))
+            number = _number_checked(path, CellRef(name, r, column), cells[(r, column)].raw)
+            value = to_value(number)
             total += value if isinstance(value, Decimal) else Decimal(0)
     return total, when
 
@@ -234,12 +233,11 @@ def _is_worksheet(book: RawWorkbook, name: str) -> bool:
     return name in book.sheets and not book.sheets[name].is_chart
 
 
-def _number_checked(path: Path, sheet: str, row: int, col: int, value: object) -> object:
+def _number_checked(path: Path, where: CellRef, value: object) -> object:
     """A number the file holds in a prefilled cell read before the plan exists, refused if
-    infinite (1e999 is read as inf) or absurdly large; row and col are 1-based."""
+    infinite (1e999 is read as inf) or absurdly large."""
     shown = oversize.shown(value)
     if shown is not None:
-        where = CellRef(sheet, row - 1, col - 1)
         raise WorkbookRefused(path, oversize.reason([oversize.Huge(where, shown, True)]))
     return value
 
