@@ -22,7 +22,6 @@ PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _TRANSITIONAL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 _STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships/"
-STRICT_MAIN = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
 # The workbook part's content types: .xlsx, .xlsm, and their templates .xltx, .xltm.
 WORKBOOK_TYPES = frozenset(
     {

@@ -34,8 +34,6 @@ from budget_tool.package import Package, locate
 from budget_tool.precheck import scanned_as_xml
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _COORD = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 MAX_ROW, MAX_COL = 1_048_576, 16_384
 
