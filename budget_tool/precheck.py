@@ -30,7 +30,7 @@ from xml.parsers.expat import ExpatError
 from zipfile import ZipInfo
 
 from budget_tool.errors import WorkbookRefused
-from budget_tool.package import Package, PackageProblem, locate
+from budget_tool.package import CONTENT_TYPES, PACKAGE_RELS, Package, PackageProblem, locate
 
 PathLike = str | os.PathLike[str]
 MB = 1024 * 1024
@@ -48,9 +48,8 @@ def scanned_as_xml(name: str) -> bool:
     return not _NOT_XML.search(name.lower())
 
 
-_CONTENT_TYPES, _PACKAGE_RELS = "[Content_Types].xml", "_rels/.rels"
 # The only two fixed names of a package; every other part is found by relationships (package.py).
-_REQUIRED_PARTS = (_CONTENT_TYPES, _PACKAGE_RELS)
+_REQUIRED_PARTS = (CONTENT_TYPES, PACKAGE_RELS)
 _OPENDOCUMENT = b"application/vnd.oasis.opendocument"
 
 _SAVE_AS = "enregistrez-le au format « Classeur Excel (.xlsx) » puis renvoyez-le"
