@@ -22,13 +22,7 @@ class CellRead:
     raw: object  # constant, or formula text starting with "="
     cached: object  # saved result of a formula, or the constant again
     is_error: bool = False  # the cell holds an error value such as #REF!
-    formula: bool | None = None  # as the file says (a text may start with "=" too)
-
-    @property
-    def is_formula(self) -> bool:
-        if self.formula is not None:
-            return self.formula
-        return isinstance(self.raw, str) and self.raw.startswith("=")
+    is_formula: bool = False  # as the file says (a text may start with "=" too)
 
 
 EMPTY = CellRead(None, None)

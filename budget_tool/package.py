@@ -22,7 +22,6 @@ PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _TRANSITIONAL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 _STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships/"
-STRICT_MAIN = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
 # The workbook part's content types: .xlsx, .xlsm, and their templates .xltx, .xltm.
 WORKBOOK_TYPES = frozenset(
     {
@@ -100,11 +99,6 @@ def content_type(archive: zipfile.ZipFile, part: str) -> str:
     return ""
 
 
-def is_strict(archive: zipfile.ZipFile, names: set[str]) -> bool:
-    """A Strict Open XML package: its relationships use the ISO « purl.oclc.org » namespaces."""
-    return any(kind.startswith(_STRICT) for _id, kind, _t in relationships(archive, names, ""))
-
-
 def _kind(rel_type: str) -> str:
     return rel_type.removeprefix(_TRANSITIONAL)
 
@@ -112,9 +106,10 @@ def _kind(rel_type: str) -> str:
 def locate(archive: zipfile.ZipFile) -> Package:
     """The workbook part and what it refers to, by relationships; PackageProblem otherwise."""
     names = set(archive.namelist())
-    if is_strict(archive, names):
+    package_rels = relationships(archive, names, "")
+    if any(kind.startswith(_STRICT) for _i, kind, _t in package_rels):  # Strict Open XML
         raise PackageProblem("strict")
-    office = [t for _i, k, t in relationships(archive, names, "") if _kind(k) == "officeDocument"]
+    office = [t for _i, k, t in package_rels if _kind(k) == "officeDocument"]
     if not office:
         raise PackageProblem(
             "part", PACKAGE_RELS if PACKAGE_RELS not in names else "xl/workbook.xml"

@@ -30,7 +30,7 @@ from xml.parsers.expat import ExpatError
 from zipfile import ZipInfo
 
 from budget_tool.errors import WorkbookRefused
-from budget_tool.package import Package, PackageProblem, locate
+from budget_tool.package import CONTENT_TYPES, PACKAGE_RELS, Package, PackageProblem, locate
 
 PathLike = str | os.PathLike[str]
 MB = 1024 * 1024
@@ -48,9 +48,8 @@ def scanned_as_xml(name: str) -> bool:
     return not _NOT_XML.search(name.lower())
 
 
-_CONTENT_TYPES, _PACKAGE_RELS = "[Content_Types].xml", "_rels/.rels"
 # The only two fixed names of a package; every other part is found by relationships (package.py).
-_REQUIRED_PARTS = (_CONTENT_TYPES, _PACKAGE_RELS)
+_REQUIRED_PARTS = (CONTENT_TYPES, PACKAGE_RELS)
 _OPENDOCUMENT = b"application/vnd.oasis.opendocument"
 
 _SAVE_AS = "enregistrez-le au format « Classeur Excel (.xlsx) » puis renvoyez-le"
@@ -194,7 +193,7 @@ def _check_bytes(path: PathLike, data: bytes, digest: str, limits: Limits) -> Pr
             package = _check_package(path, archive)
             oversized.update(_expanded_ranges(archive, ranged, limits))
             if oversized:
-                _refuse_oversized(path, archive, oversized, limits)
+                _refuse_oversized(path, package, oversized, limits)
     except WorkbookRefused:
         raise
     except Exception as exc:
@@ -274,25 +273,15 @@ def _check_package(path: PathLike, archive: zipfile.ZipFile) -> Package:
 
 
 def _refuse_oversized(
-    path: PathLike, archive: zipfile.ZipFile, oversized: dict[str, str], limits: Limits
+    path: PathLike, package: Package, oversized: dict[str, str], limits: Limits
 ) -> NoReturn:
-    """Refuse a sheet with too many rows or cells, named by its title when it can be found
-    (every part has been streamed and checked by now, so the small workbook parts are safe)."""
+    """Refuse a sheet with too many rows or cells, named by its title when the workbook lists
+    it (the package was located from parts already streamed and checked)."""
     part, excess = next(iter(oversized.items()))
     limit = limits.max_rows_per_sheet if excess == "rows" else limits.max_cells_per_sheet
-    title = _sheet_titles(archive).get(part)
+    title = {sheet: name for name, _state, sheet, _chart in package.sheets}.get(part)
     where = f"la feuille « {_printable(title)} »" if title else f"la partie « {_printable(part)} »"
     _refuse(path, excess, where=where, limit=_int(limit))
-
-
-def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
-    """{sheet part: sheet title}, found by relationships; {} if unreadable."""
-    from budget_tool.package import locate
-
-    try:
-        return {part: name for name, _state, part, _chart in locate(archive).sheets}
-    except Exception:  # only for a nicer message: the part name will do
-        return {}
 
 
 def _summary(package: Package, macro_type: bool, digest: str) -> Precheck:

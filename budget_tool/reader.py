@@ -23,7 +23,7 @@ from budget_tool.versions import available_versions, is_version, version_key, ve
 from budget_tool.xlsxread import RawSheet, RawWorkbook
 
 _MODEL = re.compile(r"budget-tool (annexe-\d+) v(\S+)")
-_PERIOD = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")  # JJ/MM/AAAA: the period, the advance paid
 _CODE = re.compile(r"^\s*(\d{2,3}|2[AB])\s*-")
 
 
@@ -111,7 +111,7 @@ def _parameters(path, template: Template, book: RawWorkbook, ident_sheet: str):
         if key.startswith("ident.")
     }
     code_match = _CODE.match(ident.get("departement", ""))
-    year_match = _PERIOD.search(ident.get("periode", ""))
+    year_match = _DATE.search(ident.get("periode", ""))
     if not code_match or not year_match or int(year_match.group(3)) == 0:  # no year 0 in dates
         key = "departement" if not code_match else "periode"
         where = CellRef(ident_sheet, *probe.synthesis.anchors[f"ident.{key}"])
@@ -159,15 +159,10 @@ def _ceilings(path: Path, template: Template, book: RawWorkbook, probe) -> dict[
         else:
             continue
         found = book.sheets[place[0]].cells.get((place[1], place[2]))
-        raw = _number_checked(
-            path, place[0], place[1] + 1, place[2] + 1, found.cached if found else None
-        )
+        raw = _number_checked(path, CellRef(*place), found.cached if found else None)
         value = to_value(raw)
         ceilings[volet.number] = value if isinstance(value, Decimal) else Decimal(0)
     return ceilings
-
-
-_PAID = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 
 
 def _advance(path: Path, template: Template, book: RawWorkbook, probe, ceilings) -> tuple:
@@ -182,7 +177,7 @@ def _advance(path: Path, template: Template, book: RawWorkbook, probe, ceilings)
     cells = book.sheets[name].cells
     header = _text(cells[(row, col)].raw if (row, col) in cells else None)
     prefix = template.checks.advance_paid_label.split("{date}")[0]
-    match = _PAID.search(header) if prefix and header.startswith(prefix) else None
+    match = _DATE.search(header) if prefix and header.startswith(prefix) else None
     if match is None:
         return None, None
     try:
@@ -194,7 +189,8 @@ def _advance(path: Path, template: Template, book: RawWorkbook, probe, ceilings)
     for r in range(row + 1, row + 1 + len(template.volets) + 1):
         label = cells[(r, 0)].cached if (r, 0) in cells else None
         if isinstance(label, str) and label.strip() in labels and (r, column) in cells:
-            value = to_value(_number_checked(path, name, r + 1, column + 1, cells[(r, column)].raw))
+            number = _number_checked(path, CellRef(name, r, column), cells[(r, column)].raw)
+            value = to_value(number)
             total += value if isinstance(value, Decimal) else Decimal(0)
     return total, when
 
@@ -237,12 +233,11 @@ def _is_worksheet(book: RawWorkbook, name: str) -> bool:
     return name in book.sheets and not book.sheets[name].is_chart
 
 
-def _number_checked(path: Path, sheet: str, row: int, col: int, value: object) -> object:
+def _number_checked(path: Path, where: CellRef, value: object) -> object:
     """A number the file holds in a prefilled cell read before the plan exists, refused if
-    infinite (1e999 is read as inf) or absurdly large; row and col are 1-based."""
+    infinite (1e999 is read as inf) or absurdly large."""
     shown = oversize.shown(value)
     if shown is not None:
-        where = CellRef(sheet, row - 1, col - 1)
         raise WorkbookRefused(path, oversize.reason([oversize.Huge(where, shown, True)]))
     return value
 

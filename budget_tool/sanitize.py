@@ -31,9 +31,3 @@ def neutralised(text: str) -> str:
     """An apostrophe before every formula character that starts the text or one of its lines:
     wherever a spreadsheet (or a tool splitting on line breaks) could start a cell."""
     return _LINE_FORMULA.sub(lambda m: m.group(1) + "'", text)
-
-
-def csv_cell(value: object) -> str:
-    """A text cell for CSV: a formula character starting the text or a line is neutralised."""
-    text = "" if value is None else str(value)
-    return neutralised(_CONTROL.sub("", text))

@@ -10,6 +10,7 @@ standard streams that never end in a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
@@ -78,9 +79,6 @@ def _say(message: str) -> None:
             sys.stderr.flush()
 
 
-class _suppress:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, value, traceback) -> bool:
-        return kind is not None and issubclass(kind, OSError | ValueError)
+def _suppress() -> contextlib.suppress:
+    """A stream that is closed or broken is given up on quietly."""
+    return contextlib.suppress(OSError, ValueError)

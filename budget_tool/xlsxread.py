@@ -28,12 +28,12 @@ from datetime import datetime, timedelta
 from typing import Literal
 from xml.etree.ElementTree import iterparse as _c_iterparse
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from budget_tool.package import Package, locate
 from budget_tool.precheck import scanned_as_xml
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _COORD = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 MAX_ROW, MAX_COL = 1_048_576, 16_384
 
@@ -293,11 +293,7 @@ def _ref(row: int, col: int) -> str:
         raise OutOfSheet(
             f"une cellule hors des limites d'une feuille Excel (ligne {row + 1}, colonne {col + 1}"
         )
-    letters, number = "", col + 1
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
+    return xl_rowcol_to_cell(row, col)
 
 
 def _formula(element, ref: str, shared: dict[str, tuple[str, str]]) -> str | None:

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zipfile import ZipInfo
 
+from budget_tool.package import CONTENT_TYPES
 from budget_tool.precheck import (
-    _CONTENT_TYPES,
     _ZIP_MAGIC,
     Limits,
     PathLike,
@@ -104,7 +104,7 @@ def _scan_entry(
     every part is checked).  ``elements`` counts the tags of the parts already read: past that
     limit, the workbook is refused at once."""
     xml = scanned_as_xml(info.filename)
-    look_for = _MACRO_MARK if info.filename == _CONTENT_TYPES else b""
+    look_for = _MACRO_MARK if info.filename == CONTENT_TYPES else b""
     size, crc, tail, found = 0, 0, b"", False
     count, decoder, text_tail = _Count(), None, ""
     for chunk, consumed in _inflate(path, data, info):

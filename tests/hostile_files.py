@@ -48,11 +48,18 @@ def read_entries(path: Path) -> dict[str, bytes]:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
-def write_zip(path: Path, entries: Mapping[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> Path:
-    """Write entries (in order) to a new zip."""
-    with zipfile.ZipFile(path, "w", method) as archive:
+def zip_bytes(entries: Mapping[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip of ``entries`` (in order), as bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def write_zip(path: Path, entries: Mapping[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> Path:
+    """Write entries (in order) to a new zip."""
+    path.write_bytes(zip_bytes(entries, method))
     return path
 
 

@@ -15,15 +15,14 @@ A failing case names its batch and number and is kept in pytest's temporary fold
 
 from __future__ import annotations
 
-import io
 import random
 import re
 import warnings
-import zipfile
 from pathlib import Path
 
 import pytest
 
+import tests.hostile_files as hostile
 from budget_tool import sampledata
 from budget_tool.checker import check
 from budget_tool.generate import output_name, write_workbook
@@ -65,17 +64,8 @@ def sources(tmp_path_factory, plans) -> list[dict[str, bytes]]:
         plan = plans[annexe]
         path = folder / output_name(plan.template, plan.params)
         write_workbook(plan, path, lines(plan))
-        with zipfile.ZipFile(path) as archive:
-            found.append({info.filename: archive.read(info) for info in archive.infolist()})
+        found.append(hostile.read_entries(path))
     return found
-
-
-def zipped(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def mangle_bytes(rng: random.Random, data: bytes, span: int) -> tuple[bytes, str]:
@@ -132,7 +122,7 @@ def test_mangled_container_is_refused_cleanly(tmp_path, sources, batch):
     rng = random.Random(f"{SEED}-conteneur-{batch}")
     outcomes = {"refusé": 0, "lu": 0}
     for number in range(CONTAINER_CASES):
-        source = zipped(rng.choice(sources))
+        source = hostile.zip_bytes(rng.choice(sources))
         data, done = mangle_bytes(rng, source, 200)
         path = tmp_path / f"conteneur-{batch}-{number}.xlsx"
         path.write_bytes(data)
@@ -156,7 +146,7 @@ def test_mangled_parts_end_in_a_report_or_a_clean_refusal(tmp_path, sources, bat
             entries[name], done = mangle_part(rng, entries[name])
             changes.append(f"{name}: {done}")
         path = tmp_path / f"parties-{batch}-{number}.xlsx"
-        path.write_bytes(zipped(entries))
+        path.write_bytes(hostile.zip_bytes(entries))
         report = run_check(path, f"lot {batch}, cas {number} ({'; '.join(changes)})")
         outcomes["refusé" if report.refused else "lu"] += 1
         path.unlink()

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from budget_tool.numbers import decimal_text, format_euros, parse_amount
-from budget_tool.sanitize import clean_text, csv_cell
+from budget_tool.sanitize import clean_text, neutralised
 
 D = Decimal
 
@@ -53,8 +53,8 @@ def test_text_from_a_departement_loses_control_characters_only():
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(start):
-    assert csv_cell(f"{start}SUM(A1)").startswith("'")
-    assert csv_cell("Montant 12") == "Montant 12"
+    assert neutralised(f"{start}SUM(A1)").startswith("'")
+    assert neutralised("Montant 12") == "Montant 12"
 
 
 def test_euros_are_rounded_half_up_everywhere():
