@@ -11,7 +11,6 @@ import json
 import re
 import subprocess
 import sys
-import zipfile
 from html import unescape
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from budget_tool.findings import CATALOGUE  # noqa: E402
 from budget_tool.web import jobs  # noqa: E402
 from budget_tool.web.app import WebConfig, create_app  # noqa: E402
 from budget_tool.web.uploads import UploadLimits  # noqa: E402
+from tests.hostile_files import zip_bytes  # noqa: E402
 from tests.workbooks import cells_found  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -191,16 +191,8 @@ def test_consolidation_page_shows_every_departement_chart_and_downloads(client):
     assert "annexe2-plan-de-financement-19-2024.xlsx" in downloads["fichiers.csv"].decode()
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def test_a_zip_of_the_region_is_unpacked_and_consolidated(client):
-    archive = _zip({f"retours/{p.name}": p.read_bytes() for p in REGION})
+    archive = zip_bytes({f"retours/{p.name}": p.read_bytes() for p in REGION})
     files = [("fichiers", ("region.zip", archive, "application/zip"))]
     html = client.post("/consolidation", files=files).text
     assert "5 département(s) consolidé(s) : 19, 23, 24, 86, 87" in html
@@ -208,7 +200,7 @@ def test_a_zip_of_the_region_is_unpacked_and_consolidated(client):
 
 
 def test_zip_entry_names_never_escape_the_private_folder(client, uploads_dir):
-    archive = _zip(
+    archive = zip_bytes(
         {
             "../../evasion.xlsx": FAULTY.read_bytes(),
             "/etc/evasion2.xlsx": CONFORME.read_bytes(),
@@ -224,7 +216,7 @@ def test_zip_entry_names_never_escape_the_private_folder(client, uploads_dir):
 
 
 def test_a_zip_bomb_is_refused_with_a_french_page(client):
-    archive = _zip({"bombe.xlsx": b"\0" * (30 * 1024 * 1024)})
+    archive = zip_bytes({"bombe.xlsx": b"\0" * (30 * 1024 * 1024)})
     files = [("fichiers", ("region.zip", archive, "application/zip"))]
     response = client.post("/consolidation", files=files)
     assert response.status_code == 400
