@@ -20,10 +20,12 @@ import ast
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+
+from budget_tool.numbers import round_half_up  # ROUND; still importable from here
 
 ELIGIBILITY_TABLE = "Eligibilite_art42"  # defined name of the hidden category table
 CATEGORY_LIST = "Categories_art42"  # defined name of the drop-down list
@@ -333,14 +335,6 @@ class _Evaluator:
             return value
         found = self.eligibility.get(str(value).casefold())
         return "Inconnue" if found is None else ("Oui" if found else "Non")
-
-
-def round_half_up(value: Decimal, digits: int = 2) -> Decimal:
-    """Round like the spreadsheet's ROUND and like a finance officer: halves away from zero."""
-    try:
-        return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return value
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
