@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from xlsxwriter.utility import xl_cell_to_rowcol
+
 from budget_tool import expr
 from budget_tool.plan import INPUT
 from budget_tool.refs import CellRef
@@ -58,7 +60,6 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
 class Unusable(ValueError):
@@ -334,23 +335,13 @@ class _Parser:
                 raise Unusable(f"une référence à la feuille « {name} », hors du modèle")
             sheet = self.sheets[name.casefold()]
         first, _, last = cells.partition(":")
-        row1, col1 = _cell(first)
+        row1, col1 = xl_cell_to_rowcol(first.upper())  # A1 or $A$1, as the tokens admit
         if not last:
             return expr.Ref(sheet, row1, col1)
-        row2, col2 = _cell(last)
+        row2, col2 = xl_cell_to_rowcol(last.upper())
         if (abs(row2 - row1) + 1) * (abs(col2 - col1) + 1) > MAX_RANGE_CELLS:
             raise Unusable(f"une plage de plus de {MAX_RANGE_CELLS} cellules ({cells})")
         return expr.Range(sheet, min(row1, row2), min(col1, col2), max(row1, row2), max(col1, col2))
-
-
-def _cell(text: str) -> tuple[int, int]:
-    match = _CELL.fullmatch(text)
-    if match is None:  # pragma: no cover - the token pattern admits cells only
-        raise Unusable(f"la référence « {text} »")
-    col = 0
-    for letter in match.group(1).upper():
-        col = col * 26 + ord(letter) - 64
-    return int(match.group(2)) - 1, col - 1
 
 
 def saved_result_agrees(saved: expr.Value, mine: expr.Value) -> bool:
