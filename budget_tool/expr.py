@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -165,6 +165,20 @@ def bind(node: Node, resolve: Callable[[str], Node]) -> Node:
     if isinstance(node, Neg):
         return Neg(bind(node.operand, resolve))
     return node
+
+
+def references(node: Node) -> Iterator[Ref | Range]:
+    """Every cell and range a bound formula reads, ranges whole."""
+    if isinstance(node, Ref | Range):
+        yield node
+    elif isinstance(node, Call):
+        for arg in node.args:
+            yield from references(arg)
+    elif isinstance(node, BinOp):
+        yield from references(node.left)
+        yield from references(node.right)
+    elif isinstance(node, Neg):
+        yield from references(node.operand)
 
 
 def sum_of(cells: Sequence[Ref]) -> Node:

@@ -182,15 +182,12 @@ _TOO_MANY = f"des plages trop grandes (plus de {MAX_WORKBOOK_CELLS} cellules pou
 
 def _cells(node: expr.Node | None) -> int:
     """How many cells a formula refers to (ranges counted in full)."""
-    if isinstance(node, expr.Range):
-        return (node.row2 - node.row1 + 1) * (node.col2 - node.col1 + 1)
-    if isinstance(node, expr.Call):
-        return sum(_cells(arg) for arg in node.args)
-    if isinstance(node, expr.BinOp):
-        return _cells(node.left) + _cells(node.right)
-    if isinstance(node, expr.Neg):
-        return _cells(node.operand)
-    return 1 if isinstance(node, expr.Ref) else 0
+    if node is None:
+        return 0
+    return sum(
+        (ref.row2 - ref.row1 + 1) * (ref.col2 - ref.col1 + 1) if isinstance(ref, expr.Range) else 1
+        for ref in expr.references(node)
+    )
 
 
 def _tokens(code: str) -> list[tuple[str, str]]:
