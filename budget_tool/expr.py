@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
@@ -255,8 +255,12 @@ def evaluate(node: Node, get: Getter, eligibility: Mapping[str, bool] | None = N
 
 class _Evaluator:
     def __init__(self, get: Getter, eligibility: Mapping[str, bool]) -> None:
-        self.get = get
-        self.eligibility = {label.casefold(): ok for label, ok in eligibility.items()}
+        self.get, self._eligibility = get, eligibility
+
+    @cached_property
+    def eligibility(self) -> dict[str, bool]:
+        """The categories without case; made only by ELIGIBLE, not for every formula."""
+        return {label.casefold(): ok for label, ok in self._eligibility.items()}
 
     def run(self, node: Node) -> Value:
         if isinstance(node, Num):
