@@ -19,10 +19,8 @@ from collections.abc import Iterator, Mapping
 
 from budget_tool import expr
 from budget_tool.model import FilledWorkbook
-from budget_tool.plan import CIRCULAR, FORMULA
+from budget_tool.plan import CIRCULAR, FORMULA, CellKey
 from budget_tool.typedformula import TypedFormula, ambiguous_operand
-
-CellKey = tuple[str, int, int]
 
 
 def uncomputed_dependents(

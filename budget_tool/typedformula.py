@@ -24,13 +24,11 @@ from typing import TYPE_CHECKING
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from budget_tool import expr
-from budget_tool.plan import INPUT
+from budget_tool.plan import INPUT, CellKey
 from budget_tool.refs import CellRef
 
 if TYPE_CHECKING:
     from budget_tool.model import FilledWorkbook
-
-CellKey = tuple[str, int, int]
 
 SPREADSHEET_DIGITS = 15
 MAX_RANGE_CELLS = 5_000  # a whole column (A1:A1048576) is no amount of an annexe
@@ -129,7 +127,7 @@ def ambiguous_operand(node: expr.Node, workbook: FilledWorkbook) -> str | None:
 
 def _text_in(workbook: FilledWorkbook, ref: expr.Ref) -> object:
     """The text a reference reads, where a text can be (None at a formula)."""
-    key = (ref.sheet or "", ref.row, ref.col)
+    key = _key(ref)
     planned = workbook.plan.sheet(key[0]).cells.get((ref.row, ref.col))
     if planned is None:
         return workbook.outside_value(*key)
