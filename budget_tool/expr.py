@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache
+from decimal import Decimal
+from functools import cache, cached_property
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+
+from budget_tool.numbers import round_half_up  # ROUND; still importable from here
 
 ELIGIBILITY_TABLE = "Eligibilite_art42"  # defined name of the hidden category table
 CATEGORY_LIST = "Categories_art42"  # defined name of the drop-down list
@@ -165,6 +167,20 @@ def bind(node: Node, resolve: Callable[[str], Node]) -> Node:
     return node
 
 
+def references(node: Node) -> Iterator[Ref | Range]:
+    """Every cell and range a bound formula reads, ranges whole."""
+    if isinstance(node, Ref | Range):
+        yield node
+    elif isinstance(node, Call):
+        for arg in node.args:
+            yield from references(arg)
+    elif isinstance(node, BinOp):
+        yield from references(node.left)
+        yield from references(node.right)
+    elif isinstance(node, Neg):
+        yield from references(node.operand)
+
+
 def sum_of(cells: Sequence[Ref]) -> Node:
     """SUM over cells of one column, contiguous runs written as ranges: SUM(J12:J13,J16)."""
     parts: list[Node] = []
@@ -239,8 +255,12 @@ def evaluate(node: Node, get: Getter, eligibility: Mapping[str, bool] | None = N
 
 class _Evaluator:
     def __init__(self, get: Getter, eligibility: Mapping[str, bool]) -> None:
-        self.get = get
-        self.eligibility = {label.casefold(): ok for label, ok in eligibility.items()}
+        self.get, self._eligibility = get, eligibility
+
+    @cached_property
+    def eligibility(self) -> dict[str, bool]:
+        """The categories without case; made only by ELIGIBLE, not for every formula."""
+        return {label.casefold(): ok for label, ok in self._eligibility.items()}
 
     def run(self, node: Node) -> Value:
         if isinstance(node, Num):
@@ -333,14 +353,6 @@ class _Evaluator:
             return value
         found = self.eligibility.get(str(value).casefold())
         return "Inconnue" if found is None else ("Oui" if found else "Non")
-
-
-def round_half_up(value: Decimal, digits: int = 2) -> Decimal:
-    """Round like the spreadsheet's ROUND and like a finance officer: halves away from zero."""
-    try:
-        return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return value
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")

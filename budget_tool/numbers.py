@@ -61,20 +61,25 @@ def decimal_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def round_half_up(value: Decimal, digits: int = 2) -> Decimal:
+    """Round like the spreadsheet's ROUND and like a finance officer: halves away from zero.
+    The tool's one rounding rule (the formula engine's ROUND, amounts to the cent)."""
+    try:
+        return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # beyond the context's precision: nothing left to round
+        return value
+
+
 def cents(value: Decimal) -> Decimal:
     """An amount rounded to the cent, halves away from zero: the spreadsheet's ROUND(x; 2) and
     the finance officer's rule, used by every figure the tool shows or writes."""
-    try:
-        return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except InvalidOperation:  # beyond the context's precision: nothing left to round
-        return value
+    return round_half_up(value, 2)
 
 
 def money_text(value: Decimal) -> str:
     """An amount for machines (JSON, CSV): always two decimals, "1234.50", rounded half up."""
     rounded = cents(value)
-    rounded = abs(rounded) if rounded == 0 else rounded  # no "-0.00"
-    return f"{rounded:.2f}" if rounded.as_tuple().exponent == -2 else f"{rounded.normalize():f}"
+    return decimal_text(abs(rounded) if rounded == 0 else rounded)  # no "-0.00"
 
 
 def show_number(value: Decimal, value_type: str = "") -> str:
@@ -95,10 +100,9 @@ def format_euros(value: Decimal, exact: bool = False) -> str:
     (« 30 000,005 € »), to show what was typed."""
     rounded = cents(value)
     if exact and rounded != value:
-        whole, _, decimals = f"{abs(value).normalize():f}".partition(".")
-        groups = f"{int(whole):,}".replace(",", "\u202f")
-        return f"{'-' if value < 0 else ''}{groups},{decimals}\u00a0€"
-    sign = "-" if rounded < 0 else ""
-    whole, _, decimals = f"{abs(rounded):.2f}".partition(".")
+        digits = f"{abs(value).normalize():f}"
+    else:
+        value, digits = rounded, f"{abs(rounded):.2f}"
+    whole, _, decimals = digits.partition(".")
     groups = f"{int(whole):,}".replace(",", "\u202f")
-    return f"{sign}{groups},{decimals}\u00a0€"
+    return f"{'-' if value < 0 else ''}{groups},{decimals}\u00a0€"

@@ -105,25 +105,20 @@ class Report:
             "volets": [
                 {
                     "volet": v.volet,
-                    "plafond": _money(v.ceiling),
+                    "plafond": money_text(v.ceiling),
                     **{k: _figure(x, v.types.get(k, "money")) for k, x in v.figures.items()},
                 }
                 for v in self.volets
             ],
-            "totals": {k: _money(v) for k, v in self.totals.items()},
+            "totals": {k: money_text(v) for k, v in self.totals.items()},
             "findings": [f.as_dict() for f in self.findings],
         }
 
 
 def _figure(value: Decimal, value_type: str) -> str:
-    """Amounts with their cents ("1234.50"); a rate as the fraction it is ("0.5")."""
-    return f"{value.normalize():f}" if value_type == "percent" else _money(value)
-
-
-def _money(value: Decimal) -> str:
-    """Amounts as decimal strings with their two decimals ("1234.50"), rounded half up like
-    every figure the tool shows: JSON floats would lose cents."""
-    return money_text(value)
+    """Amounts with their cents, rounded half up ("1234.50"): JSON floats would lose cents; a
+    rate as the fraction it is ("0.5")."""
+    return f"{value.normalize():f}" if value_type == "percent" else money_text(value)
 
 
 def to_json(reports: list[Report]) -> str:

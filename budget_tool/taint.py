@@ -19,10 +19,8 @@ from collections.abc import Iterator, Mapping
 
 from budget_tool import expr
 from budget_tool.model import FilledWorkbook
-from budget_tool.plan import CIRCULAR, FORMULA
+from budget_tool.plan import CIRCULAR, FORMULA, CellKey
 from budget_tool.typedformula import TypedFormula, ambiguous_operand
-
-CellKey = tuple[str, int, int]
 
 
 def uncomputed_dependents(
@@ -46,7 +44,7 @@ def uncomputed_dependents(
         return frozenset()
     readers: dict[CellKey, list[CellKey]] = defaultdict(list)
     for key, node in formulas:
-        for ref in _references(node):
+        for ref in _cells_read(node):
             readers[(ref.sheet or key[0], ref.row, ref.col)].append(key)
     found, queue = set(seeds), deque(seeds)
     while queue:
@@ -69,17 +67,7 @@ def _formulas(
             yield key, formula.node
 
 
-def _references(node: expr.Node) -> Iterator[expr.Ref]:
+def _cells_read(node: expr.Node) -> Iterator[expr.Ref]:
     """Every cell a formula reads, ranges expanded (typed ranges are bounded when parsed)."""
-    if isinstance(node, expr.Ref):
-        yield node
-    elif isinstance(node, expr.Range):
-        yield from node.cells()
-    elif isinstance(node, expr.Call):
-        for arg in node.args:
-            yield from _references(arg)
-    elif isinstance(node, expr.BinOp):
-        yield from _references(node.left)
-        yield from _references(node.right)
-    elif isinstance(node, expr.Neg):
-        yield from _references(node.operand)
+    for ref in expr.references(node):
+        yield from ref.cells() if isinstance(ref, expr.Range) else (ref,)

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from xlsxwriter.utility import xl_cell_to_rowcol
+
 from budget_tool import expr
-from budget_tool.plan import INPUT
+from budget_tool.plan import INPUT, CellKey
 from budget_tool.refs import CellRef
 
 if TYPE_CHECKING:
     from budget_tool.model import FilledWorkbook
-
-CellKey = tuple[str, int, int]
 
 SPREADSHEET_DIGITS = 15
 MAX_RANGE_CELLS = 5_000  # a whole column (A1:A1048576) is no amount of an annexe
@@ -58,7 +58,6 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
 class Unusable(ValueError):
@@ -128,7 +127,7 @@ def ambiguous_operand(node: expr.Node, workbook: FilledWorkbook) -> str | None:
 
 def _text_in(workbook: FilledWorkbook, ref: expr.Ref) -> object:
     """The text a reference reads, where a text can be (None at a formula)."""
-    key = (ref.sheet or "", ref.row, ref.col)
+    key = _key(ref)
     planned = workbook.plan.sheet(key[0]).cells.get((ref.row, ref.col))
     if planned is None:
         return workbook.outside_value(*key)
@@ -181,15 +180,12 @@ _TOO_MANY = f"des plages trop grandes (plus de {MAX_WORKBOOK_CELLS} cellules pou
 
 def _cells(node: expr.Node | None) -> int:
     """How many cells a formula refers to (ranges counted in full)."""
-    if isinstance(node, expr.Range):
-        return (node.row2 - node.row1 + 1) * (node.col2 - node.col1 + 1)
-    if isinstance(node, expr.Call):
-        return sum(_cells(arg) for arg in node.args)
-    if isinstance(node, expr.BinOp):
-        return _cells(node.left) + _cells(node.right)
-    if isinstance(node, expr.Neg):
-        return _cells(node.operand)
-    return 1 if isinstance(node, expr.Ref) else 0
+    if node is None:
+        return 0
+    return sum(
+        (ref.row2 - ref.row1 + 1) * (ref.col2 - ref.col1 + 1) if isinstance(ref, expr.Range) else 1
+        for ref in expr.references(node)
+    )
 
 
 def _tokens(code: str) -> list[tuple[str, str]]:
@@ -334,23 +330,13 @@ class _Parser:
                 raise Unusable(f"une référence à la feuille « {name} », hors du modèle")
             sheet = self.sheets[name.casefold()]
         first, _, last = cells.partition(":")
-        row1, col1 = _cell(first)
+        row1, col1 = xl_cell_to_rowcol(first.upper())  # A1 or $A$1, as the tokens admit
         if not last:
             return expr.Ref(sheet, row1, col1)
-        row2, col2 = _cell(last)
+        row2, col2 = xl_cell_to_rowcol(last.upper())
         if (abs(row2 - row1) + 1) * (abs(col2 - col1) + 1) > MAX_RANGE_CELLS:
             raise Unusable(f"une plage de plus de {MAX_RANGE_CELLS} cellules ({cells})")
         return expr.Range(sheet, min(row1, row2), min(col1, col2), max(row1, row2), max(col1, col2))
-
-
-def _cell(text: str) -> tuple[int, int]:
-    match = _CELL.fullmatch(text)
-    if match is None:  # pragma: no cover - the token pattern admits cells only
-        raise Unusable(f"la référence « {text} »")
-    col = 0
-    for letter in match.group(1).upper():
-        col = col * 26 + ord(letter) - 64
-    return int(match.group(2)) - 1, col - 1
 
 
 def saved_result_agrees(saved: expr.Value, mine: expr.Value) -> bool:

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from budget_tool.generate import generate
+from budget_tool.generate import generate, write_workbook
 from budget_tool.layout import build_plan
 from budget_tool.libreoffice import soffice
 from budget_tool.plan import Parameters
 from budget_tool.templates import load_template
+from tests.workbooks import Workbooks, clean_lines
 
 CEILINGS = {1: Decimal("150000"), 2: Decimal("400000"), 3: Decimal("250000")}
 
@@ -34,6 +35,23 @@ def generated(tmp_path_factory, params) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("generated")
     annexe2, annexe3 = generate(params, out)
     return {"annexe-2": annexe2, "annexe-3": annexe3}
+
+
+@pytest.fixture(scope="session")
+def clean_files(tmp_path_factory, plans) -> dict[str, Path]:
+    """Both annexes filled with sampledata, written once for the session (read only!)."""
+    folder = tmp_path_factory.mktemp("propres")
+    files = {}
+    for annexe, plan in plans.items():
+        files[annexe] = folder / f"{annexe}-propre.xlsx"
+        write_workbook(plan, files[annexe], clean_lines(plan))
+    return files
+
+
+@pytest.fixture
+def wb(tmp_path, plans, clean_files) -> Workbooks:
+    """Makes the test's workbooks in its own folder, from the clean ones (tests/workbooks.py)."""
+    return Workbooks(tmp_path, plans, clean_files)
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from budget_tool.layout import column_index
 from budget_tool.libreoffice import convert
 from budget_tool.plan import INPUT, WorkbookPlan
 from budget_tool.report import to_json, to_text
-from tests.workbooks import cell_of, xl
+from tests.workbooks import cell_of, synthesis_money_cells, xl
 
 D = Decimal
 FILES_PER_EXAMPLE = 4  # two of each annexe, in one LibreOffice run
@@ -97,17 +97,6 @@ def write_filled(source: Path, target: Path, values: dict[tuple, object]) -> Non
         if isinstance(value, date):
             written.number_format = "DD/MM/YYYY"
     book.save(target)
-
-
-def synthesis_money_cells(report, plan: WorkbookPlan) -> dict[tuple[int, str], tuple]:
-    keys = [c.key for c in plan.template.synthesis.columns]
-    cells = {}
-    for volet in report.volets:
-        row = plan.synthesis.anchors[f"volet{volet.volet}.row"][0]
-        for key, kind in volet.types.items():
-            if kind == "money" and key in volet.figures:
-                cells[(volet.volet, key)] = (plan.synthesis.name, row, keys.index(key))
-    return cells
 
 
 def text_figures(report) -> dict[tuple[int | None, str], str]:

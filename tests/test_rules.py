@@ -1430,22 +1430,6 @@ def advance_shown_is_the_advance_paid(wb):
 
 
 # ================================================================ the tests
-@pytest.fixture(scope="module")
-def clean_files(tmp_path_factory, plans) -> dict[str, Path]:
-    """Both annexes filled with sampledata, written once for the module: read them only."""
-    folder = tmp_path_factory.mktemp("propres")
-    files = {}
-    for annexe, plan in plans.items():
-        files[annexe] = folder / f"{annexe}-propre.xlsx"
-        write_workbook(plan, files[annexe], clean_lines(plan))
-    return files
-
-
-@pytest.fixture
-def wb(tmp_path, plans, clean_files) -> Workbooks:
-    return Workbooks(tmp_path, plans, clean_files)
-
-
 def _consolidated(code: str) -> bool:
     return CATALOGUE[code].family == "consolidation"
 

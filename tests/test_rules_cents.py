@@ -16,13 +16,18 @@ from openpyxl import load_workbook
 
 from budget_tool.checker import check
 from budget_tool.generate import write_workbook
-from budget_tool.layout import build_plan, column_index
+from budget_tool.layout import column_index
 from budget_tool.libreoffice import convert
-from budget_tool.plan import Parameters
 from budget_tool.refs import CellRef
 from budget_tool.report import to_json, to_text
-from budget_tool.templates import load_template
-from tests.workbooks import ANNEXE2, ANNEXE3, cell_of, clean_lines, first_line
+from tests.workbooks import (
+    ANNEXE2,
+    ANNEXE3,
+    cell_of,
+    clean_lines,
+    first_line,
+    synthesis_money_cells,
+)
 
 D = Decimal
 CODES = ("montant-centimes",)
@@ -103,35 +108,21 @@ def test_amount_to_the_cent_stays_silent(tmp_path, plans):
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_shows_the_cents_the_tool_counts(libreoffice, three_decimals, tmp_path):
+def test_libreoffice_shows_the_cents_the_tool_counts(libreoffice, three_decimals, plans, tmp_path):
     """Recalculated by LibreOffice: each synthesis amount, rounded half up to the cent as the
     sheet shows it, is the JSON's."""
-    sources = [three_decimals[a][0] for a in (ANNEXE2, ANNEXE3)]
-    for saved in convert(sources, tmp_path):
+    annexes = (ANNEXE2, ANNEXE3)
+    sources = [three_decimals[a][0] for a in annexes]
+    for annexe, saved in zip(annexes, convert(sources, tmp_path), strict=True):
         report = check(saved)
         assert "total-incoherent" not in report.codes(), report.flatten()
         payload = json.loads(to_json([report]))["reports"][0]
         book = load_workbook(saved, data_only=True)
-        synthesis = report_synthesis_cells(report)
+        synthesis = synthesis_money_cells(report, plans[annexe])
         for (volet, key), place in synthesis.items():
             lo = half_up(D(repr(cell_of(book, *place).value)))
             figures = next(v for v in payload["volets"] if v["volet"] == volet)
             assert figures[key] == f"{lo:.2f}", (volet, key)
-
-
-def report_synthesis_cells(report) -> dict[tuple[int, str], tuple[str, int, int]]:
-    """(volet, money figure) -> its cell on the synthesis sheet, from the template's plan."""
-    template = load_template(report.annexe)
-    ceilings = {v.volet: v.ceiling for v in report.volets}
-    plan = build_plan(template, Parameters("23", "", "", report.year, "", ceilings))
-    keys = [c.key for c in template.synthesis.columns]
-    cells = {}
-    for volet in report.volets:
-        row = plan.synthesis.anchors[f"volet{volet.volet}.row"][0]
-        for key, kind in volet.types.items():
-            if kind == "money" and key in volet.figures:
-                cells[(volet.volet, key)] = (plan.synthesis.name, row, keys.index(key))
-    return cells
 
 
 def test_consolidation_counts_the_same_cents(three_decimals, tmp_path):

@@ -13,13 +13,11 @@ import itertools
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from budget_tool.checker import check
-from budget_tool.generate import write_workbook
 from budget_tool.layout import column_index
 from budget_tool.libreoffice import convert
 from budget_tool.refs import CellRef
@@ -31,7 +29,6 @@ from tests.workbooks import (
     Workbooks,
     add_external_link,
     cell_of,
-    clean_lines,
     edit_cell,
     first_line,
     set_cached,
@@ -40,21 +37,6 @@ from tests.workbooks import (
 
 D = Decimal
 CODES = ("formule-saisie-incoherente", "formule-saisie-non-calculee", "formule-saisie-interdite")
-
-
-@pytest.fixture(scope="module")
-def clean_files(tmp_path_factory, plans) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("propres-formules")
-    files = {}
-    for annexe, plan in plans.items():
-        files[annexe] = folder / f"{annexe}.xlsx"
-        write_workbook(plan, files[annexe], clean_lines(plan))
-    return files
-
-
-@pytest.fixture
-def wb(tmp_path, plans, clean_files) -> Workbooks:
-    return Workbooks(tmp_path, plans, clean_files)
 
 
 def typed(entries, sheet: str, row: int, col: int, formula: str, saved: object = None) -> None:

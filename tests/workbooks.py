@@ -153,6 +153,20 @@ def cell_of(book, sheet: str, row: int, col: int):
     return book[sheet].cell(row=row + 1, column=col + 1)
 
 
+def synthesis_money_cells(
+    report, plan: WorkbookPlan
+) -> dict[tuple[int, str], tuple[str, int, int]]:
+    """(volet, money figure of the report) -> its cell on the synthesis sheet, from the plan."""
+    keys = [c.key for c in plan.template.synthesis.columns]
+    cells = {}
+    for volet in report.volets:
+        row = plan.synthesis.anchors[f"volet{volet.volet}.row"][0]
+        for key, kind in volet.types.items():
+            if kind == "money" and key in volet.figures:
+                cells[(volet.volet, key)] = (plan.synthesis.name, row, keys.index(key))
+    return cells
+
+
 # ---------------------------------------------------------------- package parts
 def sheet_part(entries: Entries, name: str) -> str:
     """The part holding sheet ``name``, found through the workbook and its relationships."""

@@ -104,11 +104,7 @@ class Context:
             return True
         return any(
             isinstance(value, expr.ExcelError) or (isinstance(value, str) and value.strip())
-            for value in (
-                self.line_value(sheet, line, key)
-                for key in keys
-                if key and self.workbook.template.column(key).input
-            )
+            for value in (self.line_value(sheet, line, key) for key in inputs)
         )
 
     def synthesis_value(self, volet: int | None, key: str) -> expr.Value:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from budget_tool.expr import round_half_up
 from budget_tool.findings import Finding, finding
 from budget_tool.model import to_value
-from budget_tool.numbers import format_euros, show_number
+from budget_tool.numbers import format_euros, round_half_up, show_number
 from budget_tool.rules.base import Context, rule
 
 

@@ -18,10 +18,9 @@ def nothing_declared(ctx: Context) -> Iterator[Finding]:
     if any(ctx.has_amount(sheet, line) for sheet in sheets for line in sheet.lines):
         return
     typed = any(
-        ctx.workbook.read(sheet.name, row, col).raw not in (None, "", cell.value)
+        ctx.workbook.read(sheet.name, cell.row, cell.col).raw not in (None, "", cell.value)
         for sheet in sheets
-        for (row, col), cell in sheet.cells.items()
-        if cell.kind == INPUT
+        for cell in sheet.of_kind(INPUT)
     )
     detail = (
         "Seuls des textes (libellés, catégories, dates) ont été saisis"
