@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 SPREADSHEET_DIGITS = 15
 MAX_RANGE_CELLS = 5_000  # a whole column (A1:A1048576) is no amount of an annexe
 MAX_WORKBOOK_CELLS = 100_000  # cells referenced by all the typed formulas of one workbook
+# Operations chained in one typed formula (« =A1+A2+…+A200 »): beyond, the formula is said not
+# computed rather than risking Python's recursion limit in the walks over it.
+MAX_DEPTH = 200
 EVALUATED = frozenset({"SUM", "ROUND", "MIN", "MAX", "ABS"})
 FORBIDDEN = frozenset(
     {"WEBSERVICE", "FILTERXML", "HYPERLINK", "INDIRECT", "OFFSET", "RTD", "CALL", "DDE"}
@@ -88,7 +91,27 @@ def parse_typed(text: str, own_sheet: str, sheets: Mapping[str, str]) -> TypedFo
         return TypedFormula(text, problem=exc.reason, forbidden=exc.forbidden)
     except RecursionError:
         return TypedFormula(text, problem="une formule trop imbriquée")
+    if _depth(node) > MAX_DEPTH:  # every walk of the formula (references, value) recurses
+        return TypedFormula(
+            text, problem=f"une formule trop longue (plus de {MAX_DEPTH} opérations enchaînées)"
+        )
     return TypedFormula(text, node)
+
+
+def _depth(node: expr.Node) -> int:
+    """How many operations deep the formula goes (``=1+1+1`` is 3), counted without recursion:
+    ``=1+1+…`` with thousands of terms parses into a chain that deep."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, expr.BinOp):
+            stack += [(item.left, level + 1), (item.right, level + 1)]
+        elif isinstance(item, expr.Neg):
+            stack.append((item.operand, level + 1))
+        elif isinstance(item, expr.Call):
+            stack += [(arg, level + 1) for arg in item.args]
+    return deepest
 
 
 def typed_formulas(workbook: FilledWorkbook) -> dict[CellKey, TypedFormula]:

@@ -426,3 +426,19 @@ def report_line(report, annexe: str, sheet: str, row: int, col: int) -> object:
     key = next(c.key for c in template.columns if column_index(c) == col)
     line = next(x for x in report.lines if x["feuille"] == sheet and x["ligne"] == row + 1)
     return line[key]
+
+
+def test_a_very_long_chain_of_additions_is_said_not_computed_never_a_crash(wb):
+    """``=1+1+…+1`` with 2 000 terms (4 000 characters, a valid spreadsheet formula): said not
+    computed at its cell, never a traceback; 200 terms are still computed, to the unit."""
+    _index, place, _amount = lump_line(wb)
+    where = str(CellRef(*place))
+    long = wb.with_parts(ANNEXE3, lambda e: typed(e, *place, "=" + "+".join(["1"] * 2000), 2000))
+    report = check(long)
+    assert ("formule-saisie-non-calculee", where) in report.flatten()
+    assert "trop longue" in message(report, "formule-saisie-non-calculee")
+    chain = wb.with_parts(ANNEXE3, lambda e: typed(e, *place, "=" + "+".join(["1"] * 199), 199))
+    report = check(chain)
+    assert not [c for c, at in report.flatten() if at == where and c in CODES]
+    rows = [r for r in report.lines if r.get("forfait") == D(199)]
+    assert len(rows) == 1  # computed by the tool: 199, as the spreadsheet saved it
