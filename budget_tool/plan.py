@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Context, Decimal, localcontext
 
 from budget_tool import expr
+from budget_tool.oversize import MAX_NUMBER
 from budget_tool.spec import Template
 
 # What a cell is for; the generator styles it, the checker knows what to expect there.
@@ -134,7 +135,7 @@ CIRCULAR = expr.ExcelError("Err:522")  # LibreOffice's error for a circular refe
 _EXACT = Context(prec=28)  # the template's formulas: exact decimals
 _PENDING = object()
 NUM_ERROR = expr.ExcelError("#NUM!")
-_TOO_LARGE = Decimal("1e10")  # as for numbers read from a file (oversize.py): no annexe amount
+_TOO_LARGE = Decimal(str(MAX_NUMBER))  # the limit of numbers read from a file (oversize.py)
 
 
 def _typed_value(node: expr.Node, get, eligibility, digits: int) -> expr.Value:
