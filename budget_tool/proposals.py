@@ -140,8 +140,10 @@ def proposal_row(
     bilan: Report | None,
     followup: FollowUp | None,
     blocked: str = "",
+    settlement: Settlement | None = None,
 ) -> dict[str, object]:
-    """One line of the « propositions de paiement »: amount, imputation, bilan reference."""
+    """One line of the « propositions de paiement »: amount, imputation, bilan reference.
+    ``settlement`` is ``settle(bilan, followup)`` when the caller has already made it."""
     row: dict[str, object] = dict.fromkeys(PROPOSAL_HEADERS)
     row.update(departement=code, nom=nom, statut=status)
     if followup is not None:
@@ -156,7 +158,7 @@ def proposal_row(
             "(art. 3.2)"
         )
         return row
-    found = settle(bilan, followup)
+    found = settlement or settle(bilan, followup)
     row.update(
         sens=found.direction,
         montant=abs(found.net),

@@ -78,7 +78,9 @@ def follow(
         suivi.append(_suivi_row(code, nom, status, late, year, item, plan, bilan, settlements))
         suivi[-1]["erreurs_bilan"] = counts[0] if bilan is not None else None
         blocked = f"{counts[0]} erreur(s) dans le bilan, à corriger d'abord" if counts[0] else ""
-        proposals.append(proposal_row(code, nom, status, bilan_report, item, blocked))
+        proposals.append(
+            proposal_row(code, nom, status, bilan_report, item, blocked, settlements.get(code))
+        )
         actions += action_rows(code, nom, plan.report if plan else None, bilan_report)
         empty = bilan_report is not None and bilan_report.status() == "vide"
         if late and (bilan is None or empty):  # an empty bilan is still awaited
