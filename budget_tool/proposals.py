@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from budget_tool.advance import computed, split
+from budget_tool.advance import computed, origin, split
 from budget_tool.expr import round_half_up
 from budget_tool.followup import IMPUTATION, FollowUp
 from budget_tool.pairing import template_of
@@ -57,9 +57,7 @@ class Settlement:
         return PAY if self.net > 0 else (RECOVER if self.net < 0 else NOTHING)
 
     def advance_label(self) -> str:
-        if self.advance_paid and self.advance_date:
-            return f"versée le {self.advance_date:%d/%m/%Y}"
-        return "calculée : 60 % du plafond (art. 6)"
+        return origin(self.advance_date if self.advance_paid else None)
 
 
 def settle(bilan: Report, followup: FollowUp | None) -> Settlement:

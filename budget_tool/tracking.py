@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from budget_tool.advance import split
+from budget_tool.advance import origin, split
 from budget_tool.consolidation import Consolidation, InputFile
 from budget_tool.departements import lookup
 from budget_tool.errors import BudgetToolError
@@ -180,16 +180,12 @@ def _suivi_row(code, nom, status, late, year, item, plan, bilan, settlements) ->
     initial = sum(item.initial_ceilings.values(), Decimal(0)) if item else None
     in_force = sum(item.ceilings.values(), Decimal(0)) if item else None
     if found is not None:
-        advance, origin = found.advance, found.advance_label()
+        advance, label = found.advance, found.advance_label()
     elif item is not None:
         advance = item.advance()
-        origin = (
-            f"versée le {item.advance_date:%d/%m/%Y}"
-            if item.advance_paid is not None and item.advance_date
-            else "calculée : 60 % du plafond (art. 6)"
-        )
+        label = origin(item.advance_date if item.advance_paid is not None else None)
     else:
-        advance, origin = None, ""
+        advance, label = None, ""
     return {
         "departement": code,
         "nom": nom,
@@ -206,7 +202,7 @@ def _suivi_row(code, nom, status, late, year, item, plan, bilan, settlements) ->
         "date_avenant": item.amendment.date if item and item.amendment else None,
         "plafond_en_vigueur": in_force,
         "avance": advance,
-        "avance_origine": origin,
+        "avance_origine": label,
         "dans_suivi": "oui" if item else "non",
     }
 
