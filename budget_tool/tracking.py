@@ -272,17 +272,6 @@ EXTRA_TABLES = {  # table name -> (sheet of the summary workbook, French headers
 }
 EXTRA_MONEY = frozenset((*SUIVI_MONEY, *PROPOSAL_MONEY, *ACTION_MONEY))
 EXTRA_PERCENT = frozenset(("taux_execution",))
-EXTRA_WIDTHS = {  # columns of the follow-up sheets, in characters
-    "statut": 60,  # the follow-up's statuses are sentences (and a few synthesis ones too)
-    "annexe2": 40,
-    "annexe3": 40,
-    "proposition": 45,
-    "detail_volets": 70,
-    "avance_origine": 22,
-    "fichier_bilan": 38,
-    "libelle_action": 55,
-    "action": 22,
-}
 
 
 def extra_tables(result: Consolidation) -> dict[str, tuple[str, object, dict[str, str]]]:
