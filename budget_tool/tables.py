@@ -241,28 +241,28 @@ ANOMALY_COLUMNS = [
 
 
 def anomaly_rows(result: Consolidation) -> list[dict]:
-    rows = []
     pairs: list[tuple[InputFile | None, Finding]] = [
         (item, f) for item in result.files if item.report for f in item.report.findings
     ]
     pairs += result.findings
-    for item, found in pairs:
-        report = item.report if item else None
-        rows.append(
-            {
-                "fichier": item.path.name if item else "",
-                "departement": (report.departement if report else "") or "",
-                "annexe": ANNEXE_NAMES.get(report.annexe or "", "") if report else "",
-                "feuille": found.where.sheet if found.where else "",
-                "cellule": found.where.address if found.where else "",
-                "code": found.code,
-                "gravite": found.severity.value,
-                "message": clean_text(found.message),
-                "article": found.article,
-                "valeur": clean_text(found.value),
-            }
-        )
-    return rows
+    return [anomaly_row(item, found) for item, found in pairs]
+
+
+def anomaly_row(item: InputFile | None, found: Finding, departement: str = "") -> dict:
+    """One finding of the « Anomalies » table; ``departement`` when no file says it."""
+    report = item.report if item else None
+    return {
+        "fichier": item.path.name if item else "",
+        "departement": departement or (report.departement if report else "") or "",
+        "annexe": ANNEXE_NAMES.get(report.annexe or "", "") if report else "",
+        "feuille": found.where.sheet if found.where else "",
+        "cellule": found.where.address if found.where else "",
+        "code": found.code,
+        "gravite": found.severity.value,
+        "message": clean_text(found.message),
+        "article": found.article,
+        "valeur": clean_text(found.value),
+    }
 
 
 def _line_rows(chosen: dict[tuple[str, str], InputFile]) -> list[dict]:

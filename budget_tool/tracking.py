@@ -17,7 +17,7 @@ from budget_tool.advance import origin, split
 from budget_tool.consolidation import Consolidation, InputFile
 from budget_tool.departements import lookup
 from budget_tool.errors import BudgetToolError
-from budget_tool.findings import Severity, finding
+from budget_tool.findings import Finding, Severity, finding
 from budget_tool.followup import FollowUp, bilan_deadline
 from budget_tool.pairing import ACTION_COLUMNS, ACTION_HEADERS, ACTION_MONEY, action_rows
 from budget_tool.proposals import (
@@ -65,7 +65,7 @@ def follow(
     codes = sorted({code for code, _ in chosen} | set(followups), key=_code_order)
     suivi, proposals, actions = [], [], []
     settlements: dict[str, Settlement] = {}
-    late_codes: list[str] = []
+    late_findings: list[tuple[str, InputFile | None, Finding]] = []
     for code in codes:
         plan, bilan = chosen.get((code, "annexe-2")), chosen.get((code, "annexe-3"))
         item = followups.get(code)
@@ -84,7 +84,6 @@ def follow(
         actions += action_rows(code, nom, plan.report if plan else None, bilan_report)
         empty = bilan_report is not None and bilan_report.status() == "vide"
         if late and (bilan is None or empty):  # an empty bilan is still awaited
-            late_codes.append(code)
             late_finding = finding(
                 "bilan-en-retard",
                 None,
@@ -92,8 +91,8 @@ def follow(
                 departement=code,
                 deadline=f"{bilan_deadline(year):%d/%m/%Y}",
             )
-            result.findings.append((bilan if empty else plan, late_finding))
-    _with_late_findings(result, late_codes)
+            late_findings.append((code, bilan if empty else plan, late_finding))
+    _with_late_findings(result, late_findings)
     result.suivi = pd.DataFrame(suivi, columns=list(SUIVI_HEADERS)).astype(
         {"jours_de_retard": "Int64", "erreurs_bilan": "Int64"}
     )
@@ -103,20 +102,21 @@ def follow(
         _with_state_figures(result, settlements, followups)
 
 
-def _with_late_findings(result: Consolidation, codes: list[str]) -> None:
-    """The « Anomalies » table again, with the late bilans (added after it was built), each
-    under its département even when it sent nothing."""
-    if not codes:
+def _with_late_findings(
+    result: Consolidation, late: list[tuple[str, InputFile | None, Finding]]
+) -> None:
+    """The late bilans (art. 3.2) among the findings between files, and at the end of the
+    « Anomalies » table (built before them), each under its département even when it sent
+    nothing."""
+    if not late:
         return
     import pandas as pd
 
-    from budget_tool.tables import ANOMALY_COLUMNS, anomaly_rows
+    from budget_tool.tables import ANOMALY_COLUMNS, anomaly_row
 
-    rows = anomaly_rows(result)
-    late = iter(codes)
-    for row in rows:
-        if row["code"] == "bilan-en-retard":
-            row["departement"] = next(late, row["departement"])
+    result.findings += [(item, found) for _, item, found in late]
+    rows = result.anomalies.to_dict("records") if result.anomalies is not None else []
+    rows += [anomaly_row(item, found, code) for code, item, found in late]
     result.anomalies = pd.DataFrame(rows, columns=ANOMALY_COLUMNS)
 
 
