@@ -80,7 +80,7 @@ def build_tables(result: Consolidation, chosen: dict[tuple[str, str], InputFile]
 
 def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFile]) -> list[dict]:
     rows = []
-    for code in sorted({code for code, _ in chosen}, key=_code_order):
+    for code in sorted({code for code, _ in chosen}, key=code_order):
         plan, bilan = chosen.get((code, "annexe-2")), chosen.get((code, "annexe-3"))
         reports = [f.report for f in (plan, bilan) if f and f.report]
         first = reports[0]
@@ -196,7 +196,7 @@ def row_set(row: dict) -> str:
 
 
 def _total_row(rows: list[dict], label: str = "") -> dict:
-    codes = sorted({r["departement"] for r in rows}, key=_code_order)
+    codes = sorted({r["departement"] for r in rows}, key=code_order)
     total: dict[str, object] = {
         "departement": "",
         "nom": TOTAL_LABEL,
@@ -218,7 +218,7 @@ def _total_row(rows: list[dict], label: str = "") -> dict:
     return total
 
 
-def _code_order(code: str) -> tuple[int, str]:
+def code_order(code: str) -> tuple[int, str]:
     digits = code.replace("2A", "20.1").replace("2B", "20.2")
     try:
         return (0, f"{float(digits):08.2f}")

@@ -27,6 +27,7 @@ from budget_tool.proposals import (
     proposal_row,
     settle,
 )
+from budget_tool.tables import ANOMALY_COLUMNS, TOTAL_LABEL, anomaly_row, code_order, total_rows
 
 SUIVI_HEADERS = {
     "departement": "Code",
@@ -62,7 +63,7 @@ def follow(
     followups = followups or {}
     today = today or date.today()
     year = result.year or next((f.params.year for f in followups.values()), today.year - 1)
-    codes = sorted({code for code, _ in chosen} | set(followups), key=_code_order)
+    codes = sorted({code for code, _ in chosen} | set(followups), key=code_order)
     suivi, proposals, actions = [], [], []
     settlements: dict[str, Settlement] = {}
     late_findings: list[tuple[str, InputFile | None, Finding]] = []
@@ -111,8 +112,6 @@ def _with_late_findings(
     if not late:
         return
     import pandas as pd
-
-    from budget_tool.tables import ANOMALY_COLUMNS, anomaly_row
 
     result.findings += [(item, found) for _, item, found in late]
     rows = result.anomalies.to_dict("records") if result.anomalies is not None else []
@@ -222,8 +221,6 @@ def _with_state_figures(
     result: Consolidation, settlements: Mapping[str, Settlement], followups: Mapping[str, FollowUp]
 ) -> None:
     """The synthesis per volet on the State's own figures: ceilings in force, advance paid."""
-    from budget_tool.tables import TOTAL_LABEL, total_rows
-
     assert result.synthese is not None
     rows = [r for r in result.synthese.to_dict("records") if r["nom"] != TOTAL_LABEL]
     for row in rows:
@@ -257,12 +254,6 @@ def _name(code: str, *items: InputFile | None) -> str:
         return lookup(code).nom
     except BudgetToolError:
         return ""
-
-
-def _code_order(code: str) -> tuple[int, str]:
-    from budget_tool.tables import _code_order as order
-
-    return order(code)
 
 
 EXTRA_TABLES = {  # table name -> (sheet of the summary workbook, French headers)
