@@ -125,10 +125,12 @@ def status_of(
     bilan: InputFile | None,
     year: int,
     today: date,
-    has_file: bool = True,
-    counts: tuple[int, int] | None = None,
+    has_file: bool,
+    counts: tuple[int, int],
 ) -> tuple[str, int]:
-    """What a DREETS officer reads: the bilan's state, or how long it is awaited (art. 3.2)."""
+    """What a DREETS officer reads: the bilan's state, or how long it is awaited (art. 3.2).
+    ``counts``: the bilan's errors and warnings (``_counts``); ``has_file``: a follow-up file
+    was given."""
     deadline = bilan_deadline(year)
     late = 0
     received = item.received.get("annexe-3") if item else None
@@ -140,7 +142,7 @@ def status_of(
         )
         received = None
     if bilan is not None and bilan.report is not None:
-        errors, warnings = counts or _counts(None, bilan)
+        errors, warnings = counts
         state = (
             "bilan reçu avec erreurs"
             if errors
@@ -206,13 +208,13 @@ def _suivi_row(code, nom, status, late, year, item, plan, bilan, settlements) ->
     }
 
 
-def _counts(result: Consolidation | None, bilan: InputFile | None) -> tuple[int, int]:
+def _counts(result: Consolidation, bilan: InputFile | None) -> tuple[int, int]:
     """Errors and warnings of a bilan: its own, and those found between files (different
     ceilings in the two annexes...). A proposal is not to be signed while there are errors."""
     if bilan is None or bilan.report is None:
         return 0, 0
     found = list(bilan.report.findings)
-    found += [f for item, f in (result.findings if result else []) if item is bilan]
+    found += [f for item, f in result.findings if item is bilan]
     errors = sum(1 for f in found if f.severity == Severity.ERREUR)
     return errors, sum(1 for f in found if f.severity == Severity.AVERTISSEMENT)
 
