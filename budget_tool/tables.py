@@ -16,8 +16,8 @@ from budget_tool.consolidation import (
     money,
     severity_counts,
 )
-from budget_tool.expr import round_half_up
 from budget_tool.findings import Finding, Severity
+from budget_tool.pairing import gap
 from budget_tool.sanitize import clean_text
 from budget_tool.templates import load_template
 
@@ -135,12 +135,8 @@ def _figures(plan: InputFile | None, bilan: InputFile | None, number: int) -> di
 
 
 def _gap(row: dict) -> None:
-    planned, actual = row.get("besoins_prevus"), row.get("depenses_declarees")
-    if planned is None or actual is None:
-        row["ecart_prevu_realise"], row["ecart_pct"] = None, None
-        return
-    row["ecart_prevu_realise"] = actual - planned
-    row["ecart_pct"] = round_half_up((actual - planned) / planned * 100, 1) if planned else None
+    found = gap(money(row.get("besoins_prevus")), money(row.get("depenses_declarees")))
+    row["ecart_prevu_realise"], row["ecart_pct"] = found["ecart"], found["ecart_pct"]
 
 
 def _volet(item: InputFile | None, number: int):
@@ -206,12 +202,8 @@ def _total_row(rows: list[dict], label: str = "") -> dict:
     for key in MONEY_COLUMNS:
         values = [r[key] for r in rows if isinstance(r.get(key), Decimal)]
         total[key] = sum(values, Decimal(0)) if values else None
-    planned, actual = total.get("besoins_prevus"), total.get("depenses_declarees")
-    total["ecart_pct"] = (
-        round_half_up((actual - planned) / planned * 100, 1)
-        if isinstance(planned, Decimal) and isinstance(actual, Decimal) and planned
-        else None
-    )
+    planned, actual = money(total.get("besoins_prevus")), money(total.get("depenses_declarees"))
+    total["ecart_pct"] = gap(planned, actual)["ecart_pct"]
     total["erreurs"] = None
     total["avertissements"] = None
     total["statut"] = f"{label} : {len(codes)} ({', '.join(codes)})" if label else ""
