@@ -238,8 +238,10 @@ def _write_value(sheet, row: int, col: int, key: str, value, formats: dict, is_t
 
 def _number_format(key: str, value: object) -> str:
     kind = column_types().get(key, "")
-    if key == "ecart_pct" or key in EXTRA_PERCENT or kind == "percent":
-        return "percent" if key == "ecart_pct" or key in EXTRA_PERCENT else "rate"
+    if key == "ecart_pct" or key in EXTRA_PERCENT:
+        return "percent"
+    if kind == "percent":
+        return "rate"
     if key in MONEY_COLUMNS or key in EXTRA_MONEY or kind == "money":
         return "money"
     return "integer" if isinstance(value, int) else "number"
