@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from budget_tool.consolidation import (
     ANNEXE_NAMES,
@@ -20,6 +21,9 @@ from budget_tool.findings import Finding, Severity
 from budget_tool.pairing import gap
 from budget_tool.sanitize import clean_text
 from budget_tool.templates import load_template
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MONEY_COLUMNS = (
     "plafond",
@@ -70,12 +74,20 @@ FROM_BILAN = {
 def build_tables(result: Consolidation, chosen: dict[tuple[str, str], InputFile]) -> None:
     import pandas as pd
 
-    result.synthese = pd.DataFrame(_synthese_rows(result, chosen), columns=list(SYNTHESE_HEADERS))
-    for column in ("volet", "erreurs", "avertissements"):
-        result.synthese[column] = result.synthese[column].astype("Int64")
+    result.synthese = synthese_frame(_synthese_rows(result, chosen))
     result.anomalies = pd.DataFrame(anomaly_rows(result), columns=ANOMALY_COLUMNS)
     result.lignes = pd.DataFrame(_line_rows(chosen))
     result.fichiers = pd.DataFrame(_file_rows(result), columns=FILE_COLUMNS)
+
+
+def synthese_frame(rows: list[dict]) -> pd.DataFrame:
+    """The « Synthèse » table of ``rows`` (total rows included); counts stay integers."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(SYNTHESE_HEADERS))
+    for column in ("volet", "erreurs", "avertissements"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFile]) -> list[dict]:

@@ -27,7 +27,14 @@ from budget_tool.proposals import (
     proposal_row,
     settle,
 )
-from budget_tool.tables import ANOMALY_COLUMNS, TOTAL_LABEL, anomaly_row, code_order, total_rows
+from budget_tool.tables import (
+    ANOMALY_COLUMNS,
+    TOTAL_LABEL,
+    anomaly_row,
+    code_order,
+    synthese_frame,
+    total_rows,
+)
 
 SUIVI_HEADERS = {
     "departement": "Code",
@@ -240,12 +247,7 @@ def _with_state_figures(
         row["avance_versee"] = detail.advance
         row["solde_a_verser"] = max(detail.balance, Decimal(0))
         row["trop_percu"] = max(-detail.balance, Decimal(0))
-    import pandas as pd
-
-    frame = pd.DataFrame(rows + total_rows(rows), columns=list(result.synthese.columns))
-    for column in ("volet", "erreurs", "avertissements"):
-        frame[column] = frame[column].astype("Int64")
-    result.synthese = frame
+    result.synthese = synthese_frame(rows + total_rows(rows))
 
 
 def _name(code: str, *items: InputFile | None) -> str:
