@@ -8,6 +8,7 @@ volet taking the rest: the same split in the generated workbook, the checker and
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 
 from budget_tool.expr import round_half_up
@@ -30,3 +31,8 @@ def split(total: Decimal, weights: Mapping[int, Decimal]) -> dict[int, Decimal]:
     if keys:
         shares[keys[-1]] = total - sum(shares.values(), Decimal(0))
     return shares
+
+
+def origin(paid_on: date | None) -> str:
+    """Where the advance shown comes from: paid on a date (the follow-up file), else computed."""
+    return f"versée le {paid_on:%d/%m/%Y}" if paid_on else "calculée : 60 % du plafond (art. 6)"

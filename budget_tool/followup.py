@@ -81,8 +81,6 @@ class FollowUp:
     line: int
     initial_ceilings: Mapping[int, Decimal]
     amendment: Amendment | None = None
-    advance_paid: Decimal | None = None
-    advance_date: date | None = None
     received: Mapping[str, date] = field(default_factory=dict)  # "annexe-2"/"annexe-3" -> date
     imputation: Mapping[str, str] = field(default_factory=dict)  # IMPUTATION keys, given ones
 
@@ -94,6 +92,15 @@ class FollowUp:
     def ceilings(self) -> Mapping[int, Decimal]:
         return self.params.ceilings
 
+    @property
+    def advance_paid(self) -> Decimal | None:
+        """The advance actually paid (art. 6), when the file gives it."""
+        return self.params.advance
+
+    @property
+    def advance_date(self) -> date | None:
+        return self.params.advance_date
+
     def computed_advance(self) -> Decimal:
         """60 % of the ceilings in force, volet by volet (art. 6), as the workbooks compute it."""
         return sum(computed(self.ceilings).values(), Decimal(0))
@@ -104,7 +111,7 @@ class FollowUp:
 
     def deadline(self) -> date:
         """Art. 3.2: the final bilan at the latest three months after the end (art. 2)."""
-        return date(self.params.year + 1, 3, 31)
+        return bilan_deadline(self.params.year)
 
 
 def bilan_deadline(year: int) -> date:
@@ -232,8 +239,6 @@ def _row(path: Path, number: int, row: dict[str, str], year: int) -> FollowUp:
         line=number,
         initial_ceilings=initial,
         amendment=amendment,
-        advance_paid=params.advance,
-        advance_date=params.advance_date,
         received=received,
         imputation=_imputation(row, at),
     )

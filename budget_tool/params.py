@@ -15,8 +15,6 @@ from budget_tool.errors import UsageError
 from budget_tool.numbers import parse_amount
 from budget_tool.plan import Parameters
 
-CSV_COLUMNS = ("departement", "plafond_volet1", "plafond_volet2", "plafond_volet3")
-
 
 @dataclass(frozen=True)
 class Allocation:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from budget_tool.advance import computed, split
+from budget_tool.advance import computed, origin, split
 from budget_tool.expr import round_half_up
 from budget_tool.followup import IMPUTATION, FollowUp
 from budget_tool.pairing import template_of
@@ -57,9 +57,7 @@ class Settlement:
         return PAY if self.net > 0 else (RECOVER if self.net < 0 else NOTHING)
 
     def advance_label(self) -> str:
-        if self.advance_paid and self.advance_date:
-            return f"versée le {self.advance_date:%d/%m/%Y}"
-        return "calculée : 60 % du plafond (art. 6)"
+        return origin(self.advance_date if self.advance_paid else None)
 
 
 def settle(bilan: Report, followup: FollowUp | None) -> Settlement:
@@ -140,8 +138,10 @@ def proposal_row(
     bilan: Report | None,
     followup: FollowUp | None,
     blocked: str = "",
+    settlement: Settlement | None = None,
 ) -> dict[str, object]:
-    """One line of the « propositions de paiement »: amount, imputation, bilan reference."""
+    """One line of the « propositions de paiement »: amount, imputation, bilan reference.
+    ``settlement`` is ``settle(bilan, followup)`` when the caller has already made it."""
     row: dict[str, object] = dict.fromkeys(PROPOSAL_HEADERS)
     row.update(departement=code, nom=nom, statut=status)
     if followup is not None:
@@ -156,7 +156,7 @@ def proposal_row(
             "(art. 3.2)"
         )
         return row
-    found = settle(bilan, followup)
+    found = settlement or settle(bilan, followup)
     row.update(
         sens=found.direction,
         montant=abs(found.net),

@@ -19,7 +19,7 @@ from budget_tool.output import ensure_folder, output_path
 from budget_tool.sanitize import clean_text
 from budget_tool.tables import MONEY_COLUMNS, SYNTHESE_HEADERS
 from budget_tool.templates import ANNEXES, load_template
-from budget_tool.tracking import EXTRA_MONEY, EXTRA_PERCENT, EXTRA_WIDTHS, extra_tables
+from budget_tool.tracking import EXTRA_MONEY, EXTRA_PERCENT, extra_tables
 
 EURO = '#,##0.00 "€"'
 SHEETS = ("Synthèse", "Anomalies", "Lignes", "Fichiers")
@@ -30,8 +30,15 @@ WIDTHS = {
     "sha256": 20,
     "fichier": 42,
     "nom": 16,
-    "statut": 30,
-    **EXTRA_WIDTHS,
+    # the follow-up sheets' texts
+    "annexe2": 30,
+    "annexe3": 30,
+    "proposition": 36,
+    "detail_volets": 50,
+    "avance_origine": 22,
+    "fichier_bilan": 38,
+    "libelle_action": 55,
+    "action": 22,
     # narrow columns: short codes and counts (their headers wrap)
     "departement": 6,
     "volet": 6,
@@ -47,13 +54,13 @@ WIDTHS = {
     "cellule": 8,
 }
 MONEY_WIDTH = 12  # « 2 870 000,00 € » at 9 pt
-# A sheet's own widths where a column's text is shorter or longer there (the statut of a file
-# is a word; that of a département a sentence, wrapped).
+# The statut column is as wide as its sheet's texts: a word for a file, a sentence (wrapped) for
+# a département.
 SHEET_WIDTHS = {
     "Synthèse": {"statut": 36},
     "Fichiers": {"statut": 10},
-    "Suivi": {"statut": 44, "annexe2": 30, "annexe3": 30},
-    "Propositions de paiement": {"statut": 40, "detail_volets": 50, "proposition": 36},
+    "Suivi": {"statut": 44},
+    "Propositions de paiement": {"statut": 40},
 }
 SMALLEST_PRINT = 8.0  # points: no printed text below (the cells are 9 pt)
 
@@ -231,8 +238,10 @@ def _write_value(sheet, row: int, col: int, key: str, value, formats: dict, is_t
 
 def _number_format(key: str, value: object) -> str:
     kind = column_types().get(key, "")
-    if key == "ecart_pct" or key in EXTRA_PERCENT or kind == "percent":
-        return "percent" if key == "ecart_pct" or key in EXTRA_PERCENT else "rate"
+    if key == "ecart_pct" or key in EXTRA_PERCENT:
+        return "percent"
+    if kind == "percent":
+        return "rate"
     if key in MONEY_COLUMNS or key in EXTRA_MONEY or kind == "money":
         return "money"
     return "integer" if isinstance(value, int) else "number"

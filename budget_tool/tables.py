@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from budget_tool.consolidation import (
     ANNEXE_NAMES,
@@ -16,10 +17,13 @@ from budget_tool.consolidation import (
     money,
     severity_counts,
 )
-from budget_tool.expr import round_half_up
 from budget_tool.findings import Finding, Severity
+from budget_tool.pairing import gap
 from budget_tool.sanitize import clean_text
 from budget_tool.templates import load_template
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MONEY_COLUMNS = (
     "plafond",
@@ -70,17 +74,25 @@ FROM_BILAN = {
 def build_tables(result: Consolidation, chosen: dict[tuple[str, str], InputFile]) -> None:
     import pandas as pd
 
-    result.synthese = pd.DataFrame(_synthese_rows(result, chosen), columns=list(SYNTHESE_HEADERS))
-    for column in ("volet", "erreurs", "avertissements"):
-        result.synthese[column] = result.synthese[column].astype("Int64")
+    result.synthese = synthese_frame(_synthese_rows(result, chosen))
     result.anomalies = pd.DataFrame(anomaly_rows(result), columns=ANOMALY_COLUMNS)
     result.lignes = pd.DataFrame(_line_rows(chosen))
     result.fichiers = pd.DataFrame(_file_rows(result), columns=FILE_COLUMNS)
 
 
+def synthese_frame(rows: list[dict]) -> pd.DataFrame:
+    """The « Synthèse » table of ``rows`` (total rows included); counts stay integers."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(SYNTHESE_HEADERS))
+    for column in ("volet", "erreurs", "avertissements"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
 def _synthese_rows(result: Consolidation, chosen: dict[tuple[str, str], InputFile]) -> list[dict]:
     rows = []
-    for code in sorted({code for code, _ in chosen}, key=_code_order):
+    for code in sorted({code for code, _ in chosen}, key=code_order):
         plan, bilan = chosen.get((code, "annexe-2")), chosen.get((code, "annexe-3"))
         reports = [f.report for f in (plan, bilan) if f and f.report]
         first = reports[0]
@@ -135,12 +147,8 @@ def _figures(plan: InputFile | None, bilan: InputFile | None, number: int) -> di
 
 
 def _gap(row: dict) -> None:
-    planned, actual = row.get("besoins_prevus"), row.get("depenses_declarees")
-    if planned is None or actual is None:
-        row["ecart_prevu_realise"], row["ecart_pct"] = None, None
-        return
-    row["ecart_prevu_realise"] = actual - planned
-    row["ecart_pct"] = round_half_up((actual - planned) / planned * 100, 1) if planned else None
+    found = gap(money(row.get("besoins_prevus")), money(row.get("depenses_declarees")))
+    row["ecart_prevu_realise"], row["ecart_pct"] = found["ecart"], found["ecart_pct"]
 
 
 def _volet(item: InputFile | None, number: int):
@@ -196,7 +204,7 @@ def row_set(row: dict) -> str:
 
 
 def _total_row(rows: list[dict], label: str = "") -> dict:
-    codes = sorted({r["departement"] for r in rows}, key=_code_order)
+    codes = sorted({r["departement"] for r in rows}, key=code_order)
     total: dict[str, object] = {
         "departement": "",
         "nom": TOTAL_LABEL,
@@ -206,19 +214,15 @@ def _total_row(rows: list[dict], label: str = "") -> dict:
     for key in MONEY_COLUMNS:
         values = [r[key] for r in rows if isinstance(r.get(key), Decimal)]
         total[key] = sum(values, Decimal(0)) if values else None
-    planned, actual = total.get("besoins_prevus"), total.get("depenses_declarees")
-    total["ecart_pct"] = (
-        round_half_up((actual - planned) / planned * 100, 1)
-        if isinstance(planned, Decimal) and isinstance(actual, Decimal) and planned
-        else None
-    )
+    planned, actual = money(total.get("besoins_prevus")), money(total.get("depenses_declarees"))
+    total["ecart_pct"] = gap(planned, actual)["ecart_pct"]
     total["erreurs"] = None
     total["avertissements"] = None
     total["statut"] = f"{label} : {len(codes)} ({', '.join(codes)})" if label else ""
     return total
 
 
-def _code_order(code: str) -> tuple[int, str]:
+def code_order(code: str) -> tuple[int, str]:
     digits = code.replace("2A", "20.1").replace("2B", "20.2")
     try:
         return (0, f"{float(digits):08.2f}")
@@ -241,28 +245,28 @@ ANOMALY_COLUMNS = [
 
 
 def anomaly_rows(result: Consolidation) -> list[dict]:
-    rows = []
     pairs: list[tuple[InputFile | None, Finding]] = [
         (item, f) for item in result.files if item.report for f in item.report.findings
     ]
     pairs += result.findings
-    for item, found in pairs:
-        report = item.report if item else None
-        rows.append(
-            {
-                "fichier": item.path.name if item else "",
-                "departement": (report.departement if report else "") or "",
-                "annexe": ANNEXE_NAMES.get(report.annexe or "", "") if report else "",
-                "feuille": found.where.sheet if found.where else "",
-                "cellule": found.where.address if found.where else "",
-                "code": found.code,
-                "gravite": found.severity.value,
-                "message": clean_text(found.message),
-                "article": found.article,
-                "valeur": clean_text(found.value),
-            }
-        )
-    return rows
+    return [anomaly_row(item, found) for item, found in pairs]
+
+
+def anomaly_row(item: InputFile | None, found: Finding, departement: str = "") -> dict:
+    """One finding of the « Anomalies » table; ``departement`` when no file says it."""
+    report = item.report if item else None
+    return {
+        "fichier": item.path.name if item else "",
+        "departement": departement or (report.departement if report else "") or "",
+        "annexe": ANNEXE_NAMES.get(report.annexe or "", "") if report else "",
+        "feuille": found.where.sheet if found.where else "",
+        "cellule": found.where.address if found.where else "",
+        "code": found.code,
+        "gravite": found.severity.value,
+        "message": clean_text(found.message),
+        "article": found.article,
+        "valeur": clean_text(found.value),
+    }
 
 
 def _line_rows(chosen: dict[tuple[str, str], InputFile]) -> list[dict]:

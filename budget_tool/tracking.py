@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from budget_tool.advance import split
+from budget_tool.advance import origin, split
 from budget_tool.consolidation import Consolidation, InputFile
 from budget_tool.departements import lookup
 from budget_tool.errors import BudgetToolError
-from budget_tool.findings import Severity, finding
+from budget_tool.findings import Finding, Severity, finding
 from budget_tool.followup import FollowUp, bilan_deadline
 from budget_tool.pairing import ACTION_COLUMNS, ACTION_HEADERS, ACTION_MONEY, action_rows
 from budget_tool.proposals import (
@@ -26,6 +26,14 @@ from budget_tool.proposals import (
     Settlement,
     proposal_row,
     settle,
+)
+from budget_tool.tables import (
+    ANOMALY_COLUMNS,
+    TOTAL_LABEL,
+    anomaly_row,
+    code_order,
+    synthese_frame,
+    total_rows,
 )
 
 SUIVI_HEADERS = {
@@ -62,10 +70,10 @@ def follow(
     followups = followups or {}
     today = today or date.today()
     year = result.year or next((f.params.year for f in followups.values()), today.year - 1)
-    codes = sorted({code for code, _ in chosen} | set(followups), key=_code_order)
+    codes = sorted({code for code, _ in chosen} | set(followups), key=code_order)
     suivi, proposals, actions = [], [], []
     settlements: dict[str, Settlement] = {}
-    late_codes: list[str] = []
+    late_findings: list[tuple[str, InputFile | None, Finding]] = []
     for code in codes:
         plan, bilan = chosen.get((code, "annexe-2")), chosen.get((code, "annexe-3"))
         item = followups.get(code)
@@ -78,11 +86,12 @@ def follow(
         suivi.append(_suivi_row(code, nom, status, late, year, item, plan, bilan, settlements))
         suivi[-1]["erreurs_bilan"] = counts[0] if bilan is not None else None
         blocked = f"{counts[0]} erreur(s) dans le bilan, à corriger d'abord" if counts[0] else ""
-        proposals.append(proposal_row(code, nom, status, bilan_report, item, blocked))
+        proposals.append(
+            proposal_row(code, nom, status, bilan_report, item, blocked, settlements.get(code))
+        )
         actions += action_rows(code, nom, plan.report if plan else None, bilan_report)
         empty = bilan_report is not None and bilan_report.status() == "vide"
         if late and (bilan is None or empty):  # an empty bilan is still awaited
-            late_codes.append(code)
             late_finding = finding(
                 "bilan-en-retard",
                 None,
@@ -90,8 +99,8 @@ def follow(
                 departement=code,
                 deadline=f"{bilan_deadline(year):%d/%m/%Y}",
             )
-            result.findings.append((bilan if empty else plan, late_finding))
-    _with_late_findings(result, late_codes)
+            late_findings.append((code, bilan if empty else plan, late_finding))
+    _with_late_findings(result, late_findings)
     result.suivi = pd.DataFrame(suivi, columns=list(SUIVI_HEADERS)).astype(
         {"jours_de_retard": "Int64", "erreurs_bilan": "Int64"}
     )
@@ -101,20 +110,19 @@ def follow(
         _with_state_figures(result, settlements, followups)
 
 
-def _with_late_findings(result: Consolidation, codes: list[str]) -> None:
-    """The « Anomalies » table again, with the late bilans (added after it was built), each
-    under its département even when it sent nothing."""
-    if not codes:
+def _with_late_findings(
+    result: Consolidation, late: list[tuple[str, InputFile | None, Finding]]
+) -> None:
+    """The late bilans (art. 3.2) among the findings between files, and at the end of the
+    « Anomalies » table (built before them), each under its département even when it sent
+    nothing."""
+    if not late:
         return
     import pandas as pd
 
-    from budget_tool.tables import ANOMALY_COLUMNS, anomaly_rows
-
-    rows = anomaly_rows(result)
-    late = iter(codes)
-    for row in rows:
-        if row["code"] == "bilan-en-retard":
-            row["departement"] = next(late, row["departement"])
+    result.findings += [(item, found) for _, item, found in late]
+    rows = result.anomalies.to_dict("records") if result.anomalies is not None else []
+    rows += [anomaly_row(item, found, code) for code, item, found in late]
     result.anomalies = pd.DataFrame(rows, columns=ANOMALY_COLUMNS)
 
 
@@ -124,10 +132,12 @@ def status_of(
     bilan: InputFile | None,
     year: int,
     today: date,
-    has_file: bool = True,
-    counts: tuple[int, int] | None = None,
+    has_file: bool,
+    counts: tuple[int, int],
 ) -> tuple[str, int]:
-    """What a DREETS officer reads: the bilan's state, or how long it is awaited (art. 3.2)."""
+    """What a DREETS officer reads: the bilan's state, or how long it is awaited (art. 3.2).
+    ``counts``: the bilan's errors and warnings (``_counts``); ``has_file``: a follow-up file
+    was given."""
     deadline = bilan_deadline(year)
     late = 0
     received = item.received.get("annexe-3") if item else None
@@ -139,7 +149,7 @@ def status_of(
         )
         received = None
     if bilan is not None and bilan.report is not None:
-        errors, warnings = counts or _counts(None, bilan)
+        errors, warnings = counts
         state = (
             "bilan reçu avec erreurs"
             if errors
@@ -178,16 +188,12 @@ def _suivi_row(code, nom, status, late, year, item, plan, bilan, settlements) ->
     initial = sum(item.initial_ceilings.values(), Decimal(0)) if item else None
     in_force = sum(item.ceilings.values(), Decimal(0)) if item else None
     if found is not None:
-        advance, origin = found.advance, found.advance_label()
+        advance, label = found.advance, found.advance_label()
     elif item is not None:
         advance = item.advance()
-        origin = (
-            f"versée le {item.advance_date:%d/%m/%Y}"
-            if item.advance_paid is not None and item.advance_date
-            else "calculée : 60 % du plafond (art. 6)"
-        )
+        label = origin(item.advance_date if item.advance_paid is not None else None)
     else:
-        advance, origin = None, ""
+        advance, label = None, ""
     return {
         "departement": code,
         "nom": nom,
@@ -204,18 +210,18 @@ def _suivi_row(code, nom, status, late, year, item, plan, bilan, settlements) ->
         "date_avenant": item.amendment.date if item and item.amendment else None,
         "plafond_en_vigueur": in_force,
         "avance": advance,
-        "avance_origine": origin,
+        "avance_origine": label,
         "dans_suivi": "oui" if item else "non",
     }
 
 
-def _counts(result: Consolidation | None, bilan: InputFile | None) -> tuple[int, int]:
+def _counts(result: Consolidation, bilan: InputFile | None) -> tuple[int, int]:
     """Errors and warnings of a bilan: its own, and those found between files (different
     ceilings in the two annexes...). A proposal is not to be signed while there are errors."""
     if bilan is None or bilan.report is None:
         return 0, 0
     found = list(bilan.report.findings)
-    found += [f for item, f in (result.findings if result else []) if item is bilan]
+    found += [f for item, f in result.findings if item is bilan]
     errors = sum(1 for f in found if f.severity == Severity.ERREUR)
     return errors, sum(1 for f in found if f.severity == Severity.AVERTISSEMENT)
 
@@ -224,8 +230,6 @@ def _with_state_figures(
     result: Consolidation, settlements: Mapping[str, Settlement], followups: Mapping[str, FollowUp]
 ) -> None:
     """The synthesis per volet on the State's own figures: ceilings in force, advance paid."""
-    from budget_tool.tables import TOTAL_LABEL, total_rows
-
     assert result.synthese is not None
     rows = [r for r in result.synthese.to_dict("records") if r["nom"] != TOTAL_LABEL]
     for row in rows:
@@ -243,12 +247,7 @@ def _with_state_figures(
         row["avance_versee"] = detail.advance
         row["solde_a_verser"] = max(detail.balance, Decimal(0))
         row["trop_percu"] = max(-detail.balance, Decimal(0))
-    import pandas as pd
-
-    frame = pd.DataFrame(rows + total_rows(rows), columns=list(result.synthese.columns))
-    for column in ("volet", "erreurs", "avertissements"):
-        frame[column] = frame[column].astype("Int64")
-    result.synthese = frame
+    result.synthese = synthese_frame(rows + total_rows(rows))
 
 
 def _name(code: str, *items: InputFile | None) -> str:
@@ -261,12 +260,6 @@ def _name(code: str, *items: InputFile | None) -> str:
         return ""
 
 
-def _code_order(code: str) -> tuple[int, str]:
-    from budget_tool.tables import _code_order as order
-
-    return order(code)
-
-
 EXTRA_TABLES = {  # table name -> (sheet of the summary workbook, French headers)
     "suivi": ("Suivi", SUIVI_HEADERS),
     "propositions": ("Propositions de paiement", PROPOSAL_HEADERS),
@@ -274,17 +267,6 @@ EXTRA_TABLES = {  # table name -> (sheet of the summary workbook, French headers
 }
 EXTRA_MONEY = frozenset((*SUIVI_MONEY, *PROPOSAL_MONEY, *ACTION_MONEY))
 EXTRA_PERCENT = frozenset(("taux_execution",))
-EXTRA_WIDTHS = {  # columns of the follow-up sheets, in characters
-    "statut": 60,  # the follow-up's statuses are sentences (and a few synthesis ones too)
-    "annexe2": 40,
-    "annexe3": 40,
-    "proposition": 45,
-    "detail_volets": 70,
-    "avance_origine": 22,
-    "fichier_bilan": 38,
-    "libelle_action": 55,
-    "action": 22,
-}
 
 
 def extra_tables(result: Consolidation) -> dict[str, tuple[str, object, dict[str, str]]]:

@@ -59,6 +59,15 @@ def followup_file(folder: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
+# The Creuse's follow-up row: its ceilings, and an advance paid below 60 % of them (art. 6).
+CREUSE_PAID = {
+    "departement": "23",
+    "plafond_volet1": "150000",
+    "plafond_volet2": "200000",
+    "avance_versee": "180000",
+    "date_avance": "14/06/2024",
+}
+
 SAMPLE_REGION = Path(__file__).resolve().parent.parent / "samples" / "region"
 SAMPLE_FOLLOWUP = SAMPLE_REGION / "suivi-nouvelle-aquitaine-2024.csv"
 

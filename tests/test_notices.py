@@ -13,7 +13,7 @@ import pytest
 from budget_tool.consolidation import consolidate
 from budget_tool.followup import by_code, read_followup
 from budget_tool.notices import notice_pdf, write_notices
-from tests.followup_region import INELIGIBLE, followup_file, params_for, write
+from tests.followup_region import CREUSE_PAID, INELIGIBLE, followup_file, params_for, write
 
 D = Decimal
 TODAY = date(2025, 4, 15)
@@ -30,11 +30,7 @@ def setup(tmp_path_factory):
         folder,
         [
             {
-                "departement": "23",
-                "plafond_volet1": "150000",
-                "plafond_volet2": "200000",
-                "avance_versee": "180000",
-                "date_avance": "14/06/2024",
+                **CREUSE_PAID,
                 "avenant": "Avenant n° 1 cœur de cible",
                 "date_avenant": "2024-09-15",
                 "plafond_volet1_avenant": "150000",

@@ -15,6 +15,7 @@ from budget_tool.cli import main
 from budget_tool.consolidation import consolidate
 from budget_tool.followup import by_code, read_followup
 from tests.followup_region import (
+    CREUSE_PAID,
     SAMPLE_FOLLOWUP,
     SAMPLE_REGION,
     followup_file,
@@ -46,11 +47,7 @@ def region(tmp_path_factory):
         folder,
         [
             {
-                "departement": "23",
-                "plafond_volet1": "150000",
-                "plafond_volet2": "200000",
-                "avance_versee": "180000",
-                "date_avance": "14/06/2024",
+                **CREUSE_PAID,
                 "date_reception_annexe3": "12/05/2025",
                 "cf": "0102-DR75",
                 "tiers_chorus": "1000012323",
@@ -70,6 +67,13 @@ def _run(region, today: date):
 @pytest.fixture(scope="module")
 def late(region):
     return _run(region, date(2025, 4, 1))
+
+
+def _consolidate_cli(returns, out, *options: str):
+    """``budget-tool consolidate`` of the returns into ``out``/c.xlsx, with ``options``."""
+    return CliRunner().invoke(
+        main, ["consolidate", str(returns), "-o", str(out / "c.xlsx"), *options]
+    )
 
 
 def _status(result, code: str) -> str:
@@ -154,23 +158,18 @@ def test_cli_writes_the_follow_up_tables_and_one_report_per_departement(region, 
     returns, path = region
     out = tmp_path / "out"
     out.mkdir()
-    run = CliRunner().invoke(
-        main,
-        [
-            "consolidate",
-            str(returns),
-            "-o",
-            str(out / "c.xlsx"),
-            "--csv",
-            str(out / "t"),
-            "--allocations",
-            str(path),
-            "--date",
-            "2025-04-01",
-            "--reports",
-            str(out / "rapports"),
-            "-q",
-        ],
+    run = _consolidate_cli(
+        returns,
+        out,
+        "--csv",
+        str(out / "t"),
+        "--allocations",
+        str(path),
+        "--date",
+        "2025-04-01",
+        "--reports",
+        str(out / "rapports"),
+        "-q",
     )
     assert run.exit_code == 0, run.output
     assert sorted(p.name for p in (out / "rapports").iterdir()) == [
@@ -186,9 +185,7 @@ def test_cli_writes_the_follow_up_tables_and_one_report_per_departement(region, 
 
 def test_bad_date_option_is_a_french_usage_error(region, tmp_path):
     returns, path = region
-    run = CliRunner().invoke(
-        main, ["consolidate", str(returns), "-o", str(tmp_path / "c.xlsx"), "--date", "01/04/2025"]
-    )
+    run = _consolidate_cli(returns, tmp_path, "--date", "01/04/2025")
     assert run.exit_code == 2 and not (tmp_path / "c.xlsx").exists()
 
 
@@ -220,19 +217,7 @@ def test_a_wrong_follow_up_file_stops_consolidate_before_anything_is_written(reg
     )
     out = tmp_path / "out"
     out.mkdir()
-    run = CliRunner().invoke(
-        main,
-        [
-            "consolidate",
-            str(returns),
-            "-o",
-            str(out / "c.xlsx"),
-            "--allocations",
-            str(bad),
-            "--reports",
-            str(out / "r"),
-        ],
-    )
+    run = _consolidate_cli(returns, out, "--allocations", str(bad), "--reports", str(out / "r"))
     assert run.exit_code == 2 and "ligne 2, colonne date_avance" in run.output
     assert list(out.iterdir()) == []
 
