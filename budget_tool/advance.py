@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from budget_tool.expr import round_half_up
+from budget_tool.numbers import round_half_up
 
 ADVANCE_RATE = Decimal("0.6")
 

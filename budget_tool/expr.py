@@ -25,7 +25,7 @@ from functools import cache, cached_property
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
-from budget_tool.numbers import round_half_up  # ROUND; still importable from here
+from budget_tool.numbers import round_half_up  # ROUND
 
 ELIGIBILITY_TABLE = "Eligibilite_art42"  # defined name of the hidden category table
 CATEGORY_LIST = "Categories_art42"  # defined name of the drop-down list

@@ -12,8 +12,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from budget_tool.atomic import atomic_path
 from budget_tool.layout import column_index
+from budget_tool.output import ensure_folder, output_path
 from budget_tool.plan import INPUT, WorkbookPlan
 
 # (volet number, index of the line in its sheet) -> {column key: value}
@@ -39,7 +39,8 @@ def fill_workbook(plan: WorkbookPlan, source: Path, target: Path, lines: LineVal
             target_cell.value = float(value) if isinstance(value, Decimal) else value
             if isinstance(value, date):
                 target_cell.number_format = "DD/MM/YYYY"
-    with atomic_path(Path(target)) as temporary:
+    ensure_folder(Path(target).parent)  # a test or sample folder not made yet
+    with output_path(target) as temporary:
         book.save(temporary)
 
 

@@ -15,10 +15,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from budget_tool.atomic import write_bytes_atomic
 from budget_tool.consolidation import Consolidation
 from budget_tool.followup import IMPUTATION, IMPUTATION_LABELS, FollowUp
 from budget_tool.numbers import format_euros
+from budget_tool.output import ensure_folder, write_bytes
 from budget_tool.pdfdoc import FONT, document, draw_table, heading, line, para
 from budget_tool.sanitize import clean_text
 
@@ -37,12 +37,13 @@ def write_notices(
     if result.suivi is None:
         return []
     groups = grouped(result)
+    folder = ensure_folder(folder)  # the reports' folder (--reports) is made if missing
     written = []
     for code in groups["suivi"]:
         followup = (followups or {}).get(code)
         data = notice_pdf(result, code, followup, today or date.today(), groups)
-        target = Path(folder) / notice_name(code, result.year)
-        write_bytes_atomic(target, data)
+        target = folder / notice_name(code, result.year)
+        write_bytes(target, data)
         written.append(target)
     return written
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from budget_tool.expr import round_half_up
+from budget_tool.numbers import round_half_up
 from budget_tool.spec import Template
 from budget_tool.templates import load_template
 

@@ -16,8 +16,8 @@ from datetime import date
 from decimal import Decimal
 
 from budget_tool.advance import computed, origin, split
-from budget_tool.expr import round_half_up
 from budget_tool.followup import IMPUTATION, FollowUp
+from budget_tool.numbers import round_half_up
 from budget_tool.pairing import template_of
 from budget_tool.report import Report
 

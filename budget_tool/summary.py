@@ -13,7 +13,6 @@ from functools import cache
 from pathlib import Path
 
 from budget_tool.consolidation import OUTPUT_MARKER, Consolidation
-from budget_tool.names import valid_text
 from budget_tool.numbers import decimal_text
 from budget_tool.output import ensure_folder, output_path
 from budget_tool.sanitize import clean_text
@@ -408,7 +407,7 @@ def to_json(result: Consolidation) -> str:
             return value.item()
         if isinstance(value, int):
             return value
-        return valid_text(clean_text(value)) if isinstance(value, str) else value
+        return clean_text(value) if isinstance(value, str) else value  # valid UTF-8 too
 
     payload = {
         "schema": "1",
