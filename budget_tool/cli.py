@@ -212,9 +212,9 @@ def check(files, fmt, strict, annotate, color, allocations) -> None:
 def _allocations(path: Path | None):
     """The ceilings in force by département code, read as ``consolidate --allocations`` reads
     the file (same reader, same default year); None when not given."""
-    from budget_tool.cli_consolidate import load_followup
+    from budget_tool.followup import load_followup
 
-    followup = load_followup(path, None)
+    followup = load_followup(path)
     return None if followup is None else {code: item.params for code, item in followup.items()}
 
 
@@ -341,13 +341,14 @@ def consolidate(
 
     from budget_tool import cli_consolidate as steps
     from budget_tool.consolidation import consolidate as run
+    from budget_tool.followup import load_followup
     from budget_tool.summary import CSV_TABLES
 
     files = [p for p in (output, json_path) if p]
     outputs = files + [csv_dir / f"{n}.csv" for n in CSV_TABLES if csv_dir]
     run = partial(run, year=year)
     steps.check_outputs(files, csv_dir, CSV_TABLES)
-    followup = steps.load_followup(allocations, year)
+    followup = load_followup(allocations, year)
     today = on_date.date() if on_date else None
     result = steps.run_with_progress(run, inputs, outputs, quiet, followup, today)
     if not keep_going:

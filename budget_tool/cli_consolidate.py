@@ -31,17 +31,6 @@ def check_outputs(files: list[Path], csv_dir: Path | None, tables) -> None:
         check_target(path)
 
 
-def load_followup(path: Path | None, year: int | None):
-    """The follow-up file by département code, or None when not given."""
-    if path is None:
-        return None
-    from budget_tool.followup import by_code, read_followup
-    from budget_tool.templates import templates_dir
-    from budget_tool.versions import default_year
-
-    return by_code(read_followup(path, year or default_year(templates_dir())))
-
-
 def run_with_progress(run, inputs, outputs, quiet, followup, today):
     options = {"outputs": outputs, "followup": followup, "today": today}
     if quiet or not terminal.is_terminal(sys.stderr) or terminal.plain_terminal():

@@ -151,6 +151,18 @@ def by_code(items: list[FollowUp]) -> dict[str, FollowUp]:
     return {item.code: item for item in items}
 
 
+def load_followup(path: Path | None, year: int | None = None) -> dict[str, FollowUp] | None:
+    """The follow-up file by département code (None when not given), its rows without a year of
+    their own being of ``year``, by default the newest template's: what ``check`` and
+    ``consolidate --allocations`` and the web page read, the same way."""
+    if path is None:
+        return None
+    from budget_tool.templates import templates_dir
+    from budget_tool.versions import default_year
+
+    return by_code(read_followup(Path(path), year or default_year(templates_dir())))
+
+
 def _rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     text = _text(path)
     lines = text.splitlines()

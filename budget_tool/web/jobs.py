@@ -124,14 +124,14 @@ def consolidate_files(
     JSON of ``--json``, the summary workbook, CSV files and (with a follow-up file) the
     per-département PDF reports, as bytes, and a view of the tables. A refused file stops the
     writing, as in the CLI, unless ``keep_going``."""
-    from budget_tool.cli_consolidate import load_followup
     from budget_tool.consolidation import consolidate
+    from budget_tool.followup import load_followup
     from budget_tool.summary import to_json, write_csv, write_summary
     from budget_tool.web.followup_view import followup_view, reports
 
     names = _names(items + ([allocations] if allocations else []))
     try:
-        followup = load_followup(Path(allocations[0]), None) if allocations else None
+        followup = load_followup(Path(allocations[0])) if allocations else None
         result = consolidate([path for path, _ in items], followup=followup, today=today)
     except BudgetToolError as exc:
         return {"error": rename(str(exc), names)}
